@@ -1,0 +1,1 @@
+"""Agents: everything that chooses an action from a local observation."""

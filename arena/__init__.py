@@ -1,0 +1,1 @@
+"""Tournaments, ratings, the ladder and the command line."""

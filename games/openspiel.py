@@ -1,0 +1,174 @@
+"""Bridge to OpenSpiel (``pyspiel``) for the OpenSpiel configuration of Liar's Dice.
+
+In that configuration (:data:`OPENSPIEL_PARAMS`) our engine and ``pyspiel.load_game("liars_dice")``
+share action ids, chance outcomes, action strings and returns, so a history replays one-to-one.
+This module provides:
+
+* :func:`to_openspiel` / :func:`from_openspiel`: replay a history in the other engine;
+* :func:`information_states`: every decision point's information state, with a representative
+  history, in OpenSpiel's order-free form (24,576 of them);
+* :func:`tabular_policy` / :func:`nash_conv`: turn a policy over OUR local observations into an
+  OpenSpiel tabular policy and compute its exact NashConv with OpenSpiel's C++ best response.
+
+``pyspiel`` is imported lazily, so the rest of :mod:`games` does not need it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from games.core import Observation
+from games.liars_dice import LiarsDiceGame, LiarsDiceState
+
+OPENSPIEL_PARAMS: dict[str, Any] = {
+    "players": 2,
+    "dice": 1,
+    "sides": 6,
+    "wild": "highest",
+    "mode": "single_round",
+    "bidding_rule": "reset-face",
+}
+"""Our parameters that reproduce ``pyspiel.load_game("liars_dice")``."""
+
+PolicyFn = Callable[[Sequence[Observation]], np.ndarray]
+"""A batched policy: observations -> array (n, num_distinct_actions) of probabilities."""
+
+
+def our_game() -> LiarsDiceGame:
+    """Our engine in the OpenSpiel configuration."""
+    return LiarsDiceGame(**OPENSPIEL_PARAMS)
+
+
+def openspiel_game() -> Any:
+    """``pyspiel.load_game("liars_dice")`` (open-spiel's defaults: 2 players, 1 die, 6 sides)."""
+    import pyspiel
+
+    return pyspiel.load_game("liars_dice")
+
+
+def to_openspiel(history: Sequence[int], game: Any | None = None) -> Any:
+    """The ``pyspiel`` state reached by ``history`` (ids are shared by both engines)."""
+    state = (game or openspiel_game()).new_initial_state()
+    for action in history:
+        state.apply_action(int(action))
+    return state
+
+
+def from_openspiel(os_state: Any, game: LiarsDiceGame | None = None) -> LiarsDiceState:
+    """Our state reached by the history of the ``pyspiel`` state ``os_state``."""
+    state = (game or our_game()).new_initial_state()
+    for action in os_state.history():
+        state.apply_action(action)
+    return state
+
+
+@dataclass(frozen=True)
+class InfoState:
+    """One information state of the OpenSpiel configuration.
+
+    Attributes:
+        key: OpenSpiel's ``information_state_string`` (e.g. ``"3 1-4 2-2"``).
+        player: the seat to act.
+        history: a history reaching it (the opponent's die is arbitrary: it is not observed).
+        legal_actions: the legal actions there.
+    """
+
+    key: str
+    player: int
+    history: tuple[int, ...]
+    legal_actions: tuple[int, ...]
+
+
+@cache
+def information_states() -> tuple[InfoState, ...]:
+    """Every information state of the OpenSpiel configuration, built by replay in OpenSpiel.
+
+    Bids strictly increase, so a bid sequence is a subset of the 12 bids; the player to act
+    is fixed by its length (seat 0 opens). The opponent is given the die 1.
+    """
+    game = openspiel_game()
+    liar = our_game().liar
+    out = []
+    for die in range(6):
+        for bids in bid_sequences(liar):
+            player = len(bids) % 2
+            deal = (die, 0) if player == 0 else (0, die)
+            history = (*deal, *bids)
+            os_state = to_openspiel(history, game)
+            out.append(
+                InfoState(
+                    os_state.information_state_string(player),
+                    player,
+                    history,
+                    tuple(os_state.legal_actions()),
+                )
+            )
+    return tuple(out)
+
+
+def tabular_policy(policy: PolicyFn, batch_size: int = 4096) -> dict[str, list[tuple[int, float]]]:
+    """Evaluate ``policy`` on our local observation of every information state.
+
+    Returns:
+        ``{information_state_string: [(action, probability), ...]}`` over the legal actions,
+        renormalised (a policy that puts mass on illegal actions gets it removed).
+
+    Raises:
+        ValueError: when the policy gives no mass to any legal action of some state.
+    """
+    game = our_game()
+    infos = information_states()
+    table: dict[str, list[tuple[int, float]]] = {}
+    for start in range(0, len(infos), batch_size):
+        chunk = infos[start : start + batch_size]
+        obs = [_replay(game, info.history).observation(info.player) for info in chunk]
+        probs = np.asarray(policy(obs), dtype=np.float64)
+        for info, row in zip(chunk, probs, strict=True):
+            table[info.key] = _normalise(info, row)
+    return table
+
+
+def _replay(game: LiarsDiceGame, history: Sequence[int]) -> LiarsDiceState:
+    state = game.new_initial_state()
+    for action in history:
+        state.apply_action(action)
+    return state
+
+
+def _normalise(info: InfoState, row: np.ndarray) -> list[tuple[int, float]]:
+    legal = np.asarray(info.legal_actions)
+    mass = np.clip(row[legal], 0.0, None)
+    total = float(mass.sum())
+    if not np.isfinite(total) or total <= 0.0:
+        raise ValueError(f"policy gives no probability to a legal action at {info.key!r}")
+    return [(int(a), float(p / total)) for a, p in zip(legal, mass, strict=True)]
+
+
+def nash_conv(policy: PolicyFn) -> float:
+    """Exact NashConv of ``policy`` in the OpenSpiel configuration (OpenSpiel's C++ code).
+
+    NashConv is the sum over players of the gain of a best response; exploitability is half.
+    The uniform random policy scores 1.5615.
+    """
+    import pyspiel
+
+    return float(pyspiel.nash_conv(openspiel_game(), tabular_policy(policy)))
+
+
+def uniform_policy(observations: Sequence[Observation]) -> np.ndarray:
+    """The uniform random policy over legal actions (a :data:`PolicyFn`)."""
+    masks = np.stack([o.legal_mask for o in observations]).astype(np.float64)
+    return masks / masks.sum(axis=1, keepdims=True)
+
+
+def bid_sequences(num_bids: int) -> itertools.chain[tuple[int, ...]]:
+    """Every strictly increasing sequence of bid ids below ``num_bids`` (the empty one first)."""
+    return itertools.chain.from_iterable(
+        itertools.combinations(range(num_bids), k) for k in range(num_bids + 1)
+    )

@@ -1,0 +1,29 @@
+"""Shared helpers for the game tests: scripted and random play."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from games.core import State
+
+
+def play(state: State, moves: Iterable[str]) -> State:
+    """Apply ``moves`` (action strings, chance outcomes included) to ``state`` and return it."""
+    for move in moves:
+        state.apply_action(state.string_to_action(move))
+    return state
+
+
+def random_playout(state: State, rng: np.random.Generator, max_steps: int = 100_000) -> State:
+    """Play ``state`` to the end with uniform random moves and chance sampled from ``rng``."""
+    for _ in range(max_steps):
+        if state.is_terminal():
+            return state
+        if state.is_chance_node():
+            state.apply_action(state.sample_chance(rng))
+        else:
+            legal = state.legal_actions()
+            state.apply_action(legal[int(rng.integers(len(legal)))])
+    raise AssertionError(f"game did not end within {max_steps} steps")

@@ -1,0 +1,1 @@
+"""Trainers: self-play learning of decentralized actors (CTDE, CADP, CTEDD)."""
