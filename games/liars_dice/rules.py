@@ -131,6 +131,11 @@ class LiarsDiceGame(Game):
         return (face - 1) * self.total_dice + quantity - 1
 
     @cached_property
+    def bid_quantity(self) -> tuple[int, ...]:
+        """The quantity of every bid id (a table: the hot path avoids decoding)."""
+        return tuple(self.decode_bid(a).quantity for a in range(self.liar))
+
+    @cached_property
     def bids_by_dice_in_play(self) -> list[list[int]]:
         """For ``n`` dice in play, the increasing bid ids with quantity <= n."""
         return [
@@ -177,6 +182,12 @@ class LiarsDiceState(State):
     # -- queries ---------------------------------------------------------------------------
     def current_player(self) -> int:
         return self._player
+
+    def is_terminal(self) -> bool:
+        return self._player == TERMINAL
+
+    def is_chance_node(self) -> bool:
+        return self._player == CHANCE
 
     def dice_in_play(self) -> int:
         """Total dice held by all players this round."""
@@ -258,7 +269,7 @@ class LiarsDiceState(State):
             return bool(self.bids)
         if not 0 <= action < game.liar or (self.bids and action <= self.bids[-1]):
             return False
-        return game.decode_bid(int(action)).quantity <= self.dice_in_play()
+        return game.bid_quantity[action] <= self.dice_in_play()
 
     def _roll(self, outcome: int) -> None:
         seat = self._roll_seat

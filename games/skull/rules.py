@@ -3,16 +3,16 @@
 Let ``D = roses + skulls`` (discs per player) and ``M = players * D`` (the highest possible bid).
 Player action ids are fixed for a configuration (they do not shrink as discs are lost):
 
-=====================================  ==============================  =======================
-ids                                    string                          helper
-=====================================  ==============================  =======================
-``0``, ``1``                           ``place rose``, ``place skull``  ``place_action(kind)``
-``2 .. M+1``                           ``bid 1 .. bid M``              ``bid_action(n)``
-``M+2``                                ``pass``                        ``pass_action``
-``M+3 .. M+2+players``                 ``flip 0 .. flip players-1``    ``flip_action(k)``
-``M+3+players``, ``M+4+players``       ``discard rose``, ``discard skull``  ``discard_action(kind)``
-``M+5+players .. M+4+2*players``       ``starter 0 .. starter players-1``  ``starter_action(k)``
-=====================================  ==============================  =======================
+================================  ===================================  ========================
+ids                               strings                              helper on the game
+================================  ===================================  ========================
+``0``, ``1``                      ``place rose``, ``place skull``      ``place_action(kind)``
+``2 .. M+1``                      ``bid 1 .. bid M``                   ``bid_action(n)``
+``M+2``                           ``pass``                             ``pass_action``
+``M+3 .. M+2+players``            ``flip 0 .. flip players-1``         ``flip_action(k)``
+``M+3+players``, ``M+4+players``  ``discard rose``, ``discard skull``  ``discard_action(kind)``
+``M+5+players .. M+4+2*players``  ``starter 0 .. starter players-1``   ``starter_action(k)``
+================================  ===================================  ========================
 
 ``num_distinct_actions = M + 5 + 2*players``. Seats ``k`` in ``flip k`` / ``starter k`` are
 absolute. Chance outcomes form a separate space of size 2: ``0`` = ``lose rose``, ``1`` =
@@ -302,6 +302,12 @@ class SkullState(State):
     # -- queries -------------------------------------------------------------------------------
     def current_player(self) -> int:
         return self._player
+
+    def is_chance_node(self) -> bool:
+        return self._player == CHANCE
+
+    def is_terminal(self) -> bool:
+        return self._player == TERMINAL
 
     def discs_on_mats(self) -> int:
         """The number of discs on all mats (the highest bid allowed now)."""

@@ -1,0 +1,171 @@
+"""The Agent protocol and agent specs.
+
+An agent chooses an action from a LOCAL observation only (:class:`games.core.Observation`: the
+player-relative tensor, the legal mask and the seat's text view). It never receives a State or
+the global state, so a deployed agent is decentralized by construction.
+
+Agent specs name agents on the command line and in tournament records:
+
+* ``random``, ``heuristic``, ``cfr`` — built-ins;
+* ``module.path:factory`` — a callable returning an Agent (``factory()``);
+* a name registered by another package under the entry-point group ``arena.agents``;
+* further resolvers (agent packages on disk, ``zoo:NAME``) register with :func:`add_resolver`.
+
+:func:`load_agent` turns a spec into a fresh agent and :func:`check_agent` refuses, before any
+game starts, a spec that is unknown or an agent that does not support the game.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from importlib import metadata
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from games.core import Game, Observation
+
+ENTRY_POINT_GROUP = "arena.agents"
+
+BUILTINS: dict[str, str] = {
+    "random": "agents.random:RandomAgent",
+    "heuristic": "agents.heuristic:HeuristicAgent",
+    "cfr": "agents.cfr:CFRAgent",
+}
+"""Built-in agent names -> ``module:factory``."""
+
+
+class AgentSpecError(ValueError):
+    """An agent spec that cannot be resolved, or an agent that cannot play the game."""
+
+
+@runtime_checkable
+class Agent(Protocol):
+    """What every agent provides. ``policy(obs)`` is optional (see :class:`BaseAgent`)."""
+
+    name: str
+
+    def reset(self, game: Game, seat: int, seed: int | None) -> None:
+        """Prepare for a new game in ``seat``; ``seed`` drives any randomness of the agent."""
+
+    def act(self, obs: Observation) -> int:
+        """The action to play (must be legal in ``obs.legal_mask``)."""
+
+    def act_batch(self, obs: Sequence[Observation]) -> list[int]:
+        """Actions for several observations (e.g. many games at once)."""
+
+
+class BaseAgent:
+    """Convenience base: seeded generator, game check, batched and sampled play.
+
+    Subclasses implement :meth:`policy` (stochastic agents, so exact evaluation is possible)
+    or override :meth:`act`.
+    """
+
+    name = "agent"
+
+    def __init__(self) -> None:
+        self.game: Game | None = None
+        self.seat = 0
+        self.rng = np.random.default_rng()
+
+    def supports(self, game: Game) -> str | None:
+        """``None`` if this agent can play ``game``, else the reason why not."""
+        return None
+
+    def reset(self, game: Game, seat: int, seed: int | None) -> None:
+        reason = self.supports(game)
+        if reason is not None:
+            raise AgentSpecError(f"agent {self.name!r} cannot play {game!r}: {reason}")
+        self.game, self.seat = game, seat
+        self.rng = np.random.default_rng(seed)
+
+    def policy(self, obs: Observation) -> np.ndarray:
+        """Action probabilities over ``num_distinct_actions`` (zero on illegal actions)."""
+        raise NotImplementedError(f"agent {self.name!r} has no explicit policy")
+
+    def act(self, obs: Observation) -> int:
+        probs = self.policy(obs)
+        return int(self.rng.choice(len(probs), p=probs / probs.sum()))
+
+    def act_batch(self, obs: Sequence[Observation]) -> list[int]:
+        return [self.act(o) for o in obs]
+
+
+AgentFactory = Callable[[], Agent]
+Resolver = Callable[[str], AgentFactory | None]
+_RESOLVERS: list[Resolver] = []
+
+
+def add_resolver(resolver: Resolver) -> None:
+    """Register a resolver: ``resolver(spec)`` returns a factory, or None if not its kind."""
+    if resolver not in _RESOLVERS:
+        _RESOLVERS.append(resolver)
+
+
+def _import_factory(target: str, spec: str) -> AgentFactory:
+    module_name, _, attr = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise AgentSpecError(f"agent {spec!r}: cannot import module {module_name!r}: {exc}")
+    factory = getattr(module, attr, None)
+    if not callable(factory):
+        raise AgentSpecError(f"agent {spec!r}: {module_name!r} has no callable {attr!r}")
+    return factory
+
+
+def _entry_points() -> dict[str, metadata.EntryPoint]:
+    return {ep.name: ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def resolve(spec: str) -> AgentFactory:
+    """The factory of the agent named by ``spec``.
+
+    Raises:
+        AgentSpecError: for an unknown or broken spec (the message says what is known).
+    """
+    spec = spec.strip()
+    if spec in BUILTINS:
+        return _import_factory(BUILTINS[spec], spec)
+    for resolver in _RESOLVERS:
+        factory = resolver(spec)
+        if factory is not None:
+            return factory
+    plugins = _entry_points()
+    if spec in plugins:
+        return plugins[spec].load()
+    if ":" in spec and not spec.startswith(("zoo:", "human:")):
+        return _import_factory(spec, spec)
+    known = ", ".join([*BUILTINS, *sorted(plugins)])
+    raise AgentSpecError(
+        f"unknown agent {spec!r}: use one of {known}, a path to an agent package, zoo:NAME, "
+        f"or module.path:factory"
+    )
+
+
+def load_agent(spec: str) -> Agent:
+    """A fresh agent for ``spec`` (see :func:`resolve`); its ``name`` is set to the spec."""
+    agent = resolve(spec)()
+    if not isinstance(agent, Agent):
+        raise AgentSpecError(f"agent {spec!r} does not implement reset/act/act_batch")
+    return agent
+
+
+def check_agent(spec: str, game: Game) -> None:
+    """Refuse, before any game starts, a spec that cannot play ``game``.
+
+    Raises:
+        AgentSpecError: unknown spec, or the agent does not support the configuration.
+    """
+    agent = load_agent(spec)
+    supports = getattr(agent, "supports", None)
+    reason = supports(game) if callable(supports) else None
+    if reason is not None:
+        raise AgentSpecError(f"agent {spec!r} cannot play {game!r}: {reason}")
+
+
+def available_specs() -> list[str]:
+    """Names of the built-in and plug-in agents (not paths or zoo entries)."""
+    return [*BUILTINS, *sorted(_entry_points())]
