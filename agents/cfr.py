@@ -112,6 +112,12 @@ def legal_mask_of(index: int) -> np.ndarray:
     return legal
 
 
+@cache
+def _legal_masks() -> np.ndarray:
+    """Boolean ``(24576, 13)``: the legal actions of every table row."""
+    return np.stack([legal_mask_of(i) for i in range(NUM_INDICES)])
+
+
 def observation_indices(tensors: np.ndarray) -> np.ndarray:
     """Canonical indices of a batch of local observations (shape ``(n, obs_size)``).
 
@@ -143,13 +149,14 @@ def default_table_path() -> Path:
 def save_table(path: str | os.PathLike[str], table: CFRTable) -> None:
     """Write ``table`` as a compressed ``.npz`` (see the module docstring); no pickle."""
     _validate_probs(np.asarray(table.probs), Path(path))
-    np.savez_compressed(
-        path,
-        probs=np.asarray(table.probs, dtype=np.float32),
-        iterations=np.int64(table.iterations),
-        nash_conv=np.float64(table.nash_conv),
-        openspiel_version=np.frombuffer(table.openspiel_version.encode("ascii"), dtype=np.uint8),
-    )
+    with open(path, "wb") as fh:  # a file object: numpy adds no ".npz" to the name
+        np.savez_compressed(
+            fh,
+            probs=np.asarray(table.probs, dtype=np.float32),
+            iterations=np.int64(table.iterations),
+            nash_conv=np.float64(table.nash_conv),
+            openspiel_version=np.frombuffer(table.openspiel_version.encode("ascii"), np.uint8),
+        )
 
 
 def load_table(path: str | os.PathLike[str] | None = None) -> CFRTable:
@@ -212,9 +219,7 @@ def _probs_problem(probs: np.ndarray) -> str | None:
         return f"probs must be float32 {(NUM_INDICES, NUM_ACTIONS)}, got {probs.dtype} {probs.shape}"
     if not np.all(np.isfinite(probs)) or np.any(probs < 0):
         return "probs has negative or non-finite entries"
-    legal = np.stack([legal_mask_of(i) for i in range(NUM_MASKS)])
-    legal = np.tile(legal, (NUM_DICE_FACES, 1))
-    if np.any(probs[~legal] != 0):
+    if np.any(probs[~_legal_masks()] != 0):
         return "probs gives probability to illegal actions"
     if not np.allclose(probs.sum(axis=1, dtype=np.float64), 1.0, atol=1e-4):
         return "a row of probs does not sum to 1"

@@ -1,23 +1,75 @@
-"""The ``arena`` command.
+"""The ``arena`` command: games, agents, tournaments, the ladder and reports.
 
-``arena games`` lists the games and their parameters. Bad input gets a one-line error on stderr
-and exit status 2.
+Bad input (unknown game, parameter, agent, format...) gets a one-line error on stderr and exit
+status 2, and writes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import games
+
+DEFAULT_TOURNAMENT = {
+    "game": "liars_dice",
+    "params": {"players": 2, "dice": 1, "mode": "single_round"},
+    "agents": ("random", "heuristic", "cfr"),
+    "games_per_pairing": 50,
+}
+"""What ``arena tournament`` plays with no arguments: the bundled agents on the duel."""
 
 
 class UsageError(Exception):
     """Bad command-line input: printed as one line, exit status 2."""
 
 
+# -- parsing helpers --------------------------------------------------------------------------
+def parse_params(items: Sequence[str] | None) -> dict[str, str]:
+    """``["players=4", "wild=ones"]`` -> dict (values validated later by the game)."""
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--param takes KEY=VALUE, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def parse_anchor(text: str | None) -> tuple[str, float] | None:
+    """``"random=0"`` -> ("random", 0.0)."""
+    if text is None:
+        return None
+    spec, sep, value = text.rpartition("=")
+    try:
+        rating = float(value)
+    except ValueError:
+        rating = None
+    if not sep or not spec or rating is None:
+        raise UsageError(f"--anchor takes SPEC=RATING, got {text!r}")
+    return spec, rating
+
+
+def split_agents(text: str) -> tuple[str, ...]:
+    """Comma-separated agent specs."""
+    agents = tuple(a.strip() for a in text.split(",") if a.strip())
+    if not agents:
+        raise UsageError("--agents needs at least one agent spec")
+    return agents
+
+
+def _open_ladder(path: str | None):
+    from arena.ladder import Ladder
+
+    return Ladder(path)
+
+
+# -- commands ---------------------------------------------------------------------------------
 def _games_table() -> list[dict[str, object]]:
     rows = []
     for cls in games.list_games():
@@ -44,6 +96,270 @@ def cmd_games(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_agents(args: argparse.Namespace) -> int:
+    """List the agent specs, and whether each supports a game configuration."""
+    from agents.base import AgentSpecError, available_specs, check_agent
+
+    game = games.make(args.game, **parse_params(args.param)) if args.game else None
+    rows = []
+    for spec in available_specs():
+        status = "ok"
+        if game is not None:
+            try:
+                check_agent(spec, game)
+            except AgentSpecError as exc:
+                status = str(exc)
+        rows.append({"spec": spec, "status": status})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            print(f"{row['spec']:<24} {row['status']}")
+        print("\nAlso: a path to an agent package, zoo:NAME, or module.path:factory.")
+    return 0
+
+
+def _config_from_args(args: argparse.Namespace):
+    from arena.tournament import TournamentConfig
+
+    use_default = args.game is None and args.agents is None
+    game = args.game or DEFAULT_TOURNAMENT["game"]
+    params: dict[str, Any] = dict(DEFAULT_TOURNAMENT["params"]) if use_default else {}
+    params.update(parse_params(args.param))
+    if args.players is not None:
+        params["players"] = args.players
+    agents = split_agents(args.agents) if args.agents else DEFAULT_TOURNAMENT["agents"]
+    return TournamentConfig(
+        game=game,
+        params=params,
+        agents=agents,
+        format=args.format,
+        games_per_pairing=args.games_per_pairing or (
+            DEFAULT_TOURNAMENT["games_per_pairing"] if use_default else 10
+        ),
+        seed=args.seed,
+        move_timeout=args.move_timeout,
+        isolation=args.isolation,
+    )
+
+
+def cmd_tournament(args: argparse.Namespace) -> int:
+    """Run (or resume) a tournament, then print its ratings table."""
+    from arena import tournament as tour
+
+    if args.resume:
+        ladder = _open_ladder(args.db)
+        row = ladder.tournament(args.resume)
+        if row is None:
+            raise UsageError(f"no tournament named {args.resume!r} in {ladder.path}")
+    else:
+        config = _config_from_args(args)
+        tour.check_config(config)  # before the database is touched
+        ladder = _open_ladder(args.db)
+        name = args.name or f"{config.game}-{time.strftime('%Y%m%d-%H%M%S')}"
+        row = tour.create(ladder, config, name)
+    with ladder:
+        summary = _run_with_progress(ladder, row, args.workers, quiet=args.json)
+        return _print_tournament(ladder, summary, args)
+
+
+def _run_with_progress(ladder, row, workers: int | None, quiet: bool):
+    from tqdm import tqdm
+
+    from arena import tournament as tour
+    from arena.ratings import EloTracker
+
+    elo = EloTracker()
+    done = len(ladder.done_indices(row))
+    bar = tqdm(
+        total=row.total_games, initial=done, unit="game", disable=quiet, desc=row.name,
+        dynamic_ncols=True,
+    )  # fmt: skip
+
+    def on_game(game_row: dict[str, Any]) -> None:
+        seats = game_row["seats"]
+        elo.update([[seats[s] for s in group] for group in game_row["ranking"]])
+        leaders = sorted(elo.ratings().items(), key=lambda kv: -kv[1])[:3]
+        bar.set_postfix_str(", ".join(f"{a} {r:.0f}" for a, r in leaders), refresh=False)
+        bar.update(1)
+
+    try:
+        return tour.run(ladder, row, workers=workers, on_game=on_game)
+    finally:
+        bar.close()
+
+
+def _print_tournament(ladder, summary, args: argparse.Namespace) -> int:
+    from arena import report
+
+    row = summary.tournament
+    played = ladder.games(tournament=row.name)
+    status = (
+        f"{len(played)}/{row.total_games} games in {row.name!r} ({ladder.path})"
+        + (f"; interrupted: resume with `arena tournament --resume {row.name}`"
+           if summary.remaining else "")
+    )  # fmt: skip
+    table = report.ratings_table(played, anchor=parse_anchor(args.anchor)) if played else None
+    if args.json:
+        out = {
+            "tournament": row.name,
+            "config": row.config,
+            "games": len(played),
+            "total_games": row.total_games,
+            "complete": summary.remaining == 0,
+            "ratings": [] if table is None else table.to_dict(orient="records"),
+        }
+        print(json.dumps(out, indent=2))
+    else:
+        print(status, file=sys.stderr)
+        if table is not None:
+            print(format_ratings(table))
+    return 130 if summary.interrupted and summary.remaining else 0
+
+
+def format_ratings(table) -> str:
+    """The ratings table as aligned text."""
+    lines = [f"{'rank':>4}  {'agent':<28} {'rating':>7} {'-':>5} {'+':>5} {'games':>6} "
+             f"{'score':>6} {'win%':>6}"]  # fmt: skip
+    for r in table.itertuples():
+        lines.append(
+            f"{r.rank:>4}  {r.agent:<28} {r.rating:>7.0f} {r.minus:>5.0f} {r.plus:>5.0f} "
+            f"{r.games:>6} {r.score:>6.3f} {100 * r.win_rate:>5.1f}%"
+        )
+    return "\n".join(lines)
+
+
+def _selected_games(ladder, args: argparse.Namespace) -> dict[str, list]:
+    """Games grouped by configuration, filtered by --tournament / --game."""
+    rows = ladder.games(tournament=getattr(args, "tournament", None))
+    if args.game:
+        games.game_class(args.game)  # unknown game -> error
+        rows = [g for g in rows if g.game_key.startswith(args.game + "{")]
+    grouped: dict[str, list] = {}
+    for g in rows:
+        grouped.setdefault(g.game_key, []).append(g)
+    return grouped
+
+
+def _require_db(path: str | None) -> None:
+    from arena.ladder import default_db_path
+
+    target = path or default_db_path()
+    if not os.path.exists(target):
+        raise UsageError(f"no ladder at {target}: play a tournament first (arena tournament)")
+
+
+def cmd_ladder(args: argparse.Namespace) -> int:
+    """Print the ratings of every game configuration in the ladder."""
+    from arena import report
+
+    _require_db(args.db)
+    with _open_ladder(args.db) as ladder:
+        grouped = _selected_games(ladder, args)
+        anchor = parse_anchor(args.anchor)
+        tables = {k: report.ratings_table(v, anchor=anchor) for k, v in grouped.items()}
+    if args.json:
+        print(json.dumps({k: t.to_dict(orient="records") for k, t in tables.items()}, indent=2))
+        return 0
+    if not tables:
+        print("the ladder has no games" + (f" of {args.game}" if args.game else ""))
+    for key, table in tables.items():
+        print(f"{key}  ({len(grouped[key])} games)")
+        print(format_ratings(table) + "\n")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the games (one row each) as CSV."""
+    from arena import report
+
+    _require_db(args.db)
+    with _open_ladder(args.db) as ladder:
+        grouped = _selected_games(ladder, args)
+    rows = [g for group in grouped.values() for g in group]
+    frame = report.games_frame(rows)
+    if args.out == "-":
+        frame.to_csv(sys.stdout, index=False)
+    else:
+        frame.to_csv(args.out, index=False)
+        print(f"wrote {len(frame)} games to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Ratings, head-to-head and seat tables of one configuration; CSV files and a plot."""
+    from arena import report
+
+    _require_db(args.db)
+    with _open_ladder(args.db) as ladder:
+        grouped = _selected_games(ladder, args)
+    if not grouped:
+        raise UsageError("no games match (see --tournament / --game)")
+    if len(grouped) > 1:
+        raise UsageError(
+            "several game configurations match; choose one with --tournament or --game: "
+            + ", ".join(grouped)
+        )
+    (key, rows), = grouped.items()
+    table = report.ratings_table(rows, anchor=parse_anchor(args.anchor))
+    cross = report.crosstable_matrix(rows)
+    seats = report.seat_table(rows)
+    print(f"{key}: {len(rows)} games\n\n{format_ratings(table)}\n")
+    print("head-to-head (row's score against column):")
+    print(cross.round(3).to_string(na_rep="-") + "\n")
+    print("win rate by seat:")
+    print(seats.round(3).to_string(index=False))
+    if args.csv:
+        os.makedirs(args.csv, exist_ok=True)
+        table.to_csv(os.path.join(args.csv, "ratings.csv"), index=False)
+        report.crosstable(rows).to_csv(os.path.join(args.csv, "crosstable.csv"), index=False)
+        seats.to_csv(os.path.join(args.csv, "seats.csv"), index=False)
+        print(f"\nwrote ratings.csv, crosstable.csv, seats.csv to {args.csv}", file=sys.stderr)
+    if args.plot:
+        report.plot_ratings(table, args.plot, title=key)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    return 0
+
+
+# -- parser -----------------------------------------------------------------------------------
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--db", metavar="PATH", help="ladder database (default: $ARENA_DB or the user data dir)"
+    )
+
+
+def _add_tournament_parser(sub) -> None:
+    p = sub.add_parser(
+        "tournament",
+        help="run a tournament and print its ratings",
+        description=(
+            "Run a round-robin or gauntlet tournament; every game is committed to the ladder "
+            "as it ends. With no arguments: the bundled agents on the Liar's Dice duel. "
+            "Ctrl-C stops cleanly; --resume NAME plays exactly the missing games."
+        ),
+    )
+    p.add_argument("game", nargs="?", help="game name (see `arena games`)")
+    p.add_argument("--param", action="append", metavar="K=V", help="game parameter (repeatable)")
+    p.add_argument("--players", type=int, help="seats per table (the game's players parameter)")
+    p.add_argument("--agents", metavar="SPEC,SPEC", help="agent specs, comma separated")
+    p.add_argument("--format", default="round-robin", choices=["round-robin", "gauntlet"],
+                   help="round-robin, or gauntlet (the first agent against each other one)")
+    p.add_argument("--games-per-pairing", type=int, metavar="N",
+                   help="deals per table; each is played in every seat rotation (default 10)")
+    p.add_argument("--workers", type=int, help="parallel worker processes (default: all cores)")
+    p.add_argument("--seed", type=int, default=0, help="tournament seed (default 0)")
+    p.add_argument("--move-timeout", type=float, default=10.0, metavar="S",
+                   help="seconds per move before an agent forfeits (default 10)")
+    p.add_argument("--isolation", default="process", choices=["process", "none"],
+                   help="run each agent in its own process (default) or in the worker")
+    p.add_argument("--name", help="tournament name (default: GAME-DATE-TIME)")
+    p.add_argument("--resume", metavar="NAME", help="resume an interrupted tournament")
+    p.add_argument("--anchor", metavar="SPEC=RATING", help="anchor of the ratings (random=0)")
+    p.add_argument("--json", action="store_true", help="print JSON, no progress bar")
+    _add_db(p)
+    p.set_defaults(func=cmd_tournament)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``arena`` command."""
     parser = argparse.ArgumentParser(
@@ -54,6 +370,37 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("games", help="list the games and their parameters")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=cmd_games)
+
+    p = sub.add_parser("agents", help="list agent specs (and whether they can play a game)")
+    p.add_argument("--game", help="check each agent against this game")
+    p.add_argument("--param", action="append", metavar="K=V", help="game parameter")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_agents)
+
+    _add_tournament_parser(sub)
+
+    p = sub.add_parser("ladder", help="ratings of every game configuration in the ladder")
+    p.add_argument("--game", help="only this game")
+    p.add_argument("--anchor", metavar="SPEC=RATING")
+    p.add_argument("--json", action="store_true")
+    _add_db(p)
+    p.set_defaults(func=cmd_ladder)
+
+    p = sub.add_parser("export", help="write the ladder's games as CSV")
+    p.add_argument("--out", default="-", metavar="FILE", help="CSV file (default: stdout)")
+    p.add_argument("--game")
+    p.add_argument("--tournament", metavar="NAME")
+    _add_db(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("report", help="ratings, head-to-head and seat tables; CSV; plot")
+    p.add_argument("--tournament", metavar="NAME")
+    p.add_argument("--game")
+    p.add_argument("--anchor", metavar="SPEC=RATING")
+    p.add_argument("--plot", metavar="FILE.png", help="write a ratings plot")
+    p.add_argument("--csv", metavar="DIR", help="write the tables as CSV files")
+    _add_db(p)
+    p.set_defaults(func=cmd_report)
     return parser
 
 
@@ -70,6 +417,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ValueError) as exc:
         print(f"arena: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("arena: aborted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

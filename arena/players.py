@@ -161,7 +161,8 @@ class ProcessPlayer:
                 raise Forfeit(f"timeout: no answer within {timeout:g}s")
             raw = self._conn.recv_bytes()
         except (EOFError, OSError, BrokenPipeError) as exc:
-            code = self._proc.exitcode if self._proc else None
+            self._proc.join(timeout=2.0)
+            code = self._proc.exitcode
             self.close()
             raise Forfeit(f"crashed: agent process died (exit code {code})") from exc
         return self._decode(raw)

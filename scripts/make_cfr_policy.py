@@ -58,7 +58,8 @@ def solve(iterations: int, target: float, check_every: int) -> tuple[Any, int, f
     """Run CFR+ until the average policy's NashConv is at most ``target``.
 
     Returns:
-        The average policy (a ``pyspiel.Policy``), the iterations run and its NashConv.
+        The solver, the iterations run and the NashConv of its average policy. Keep the solver
+        alive while its ``average_policy()`` is used: the policy refers into it.
     """
     game = openspiel_game()
     solver = pyspiel.CFRPlusSolver(game)
@@ -70,7 +71,7 @@ def solve(iterations: int, target: float, check_every: int) -> tuple[Any, int, f
         nash_conv = float(pyspiel.nash_conv(game, solver.average_policy()))
         elapsed = time.perf_counter() - start
         print(f"iteration {done:5d}  NashConv {nash_conv:.6f}  ({elapsed:.0f} s)", flush=True)
-    return solver.average_policy(), done, nash_conv
+    return solver, done, nash_conv
 
 
 def table_from_policy(policy: Any) -> np.ndarray:
@@ -107,8 +108,8 @@ def table_nash_conv(probs: np.ndarray) -> float:
 def main(argv: list[str] | None = None) -> int:
     """Compute, check and write the table; exit status 1 if the target was not reached."""
     args = parse_args(argv)
-    policy, done, solver_nash_conv = solve(args.iterations, args.target, args.check_every)
-    probs = table_from_policy(policy)
+    solver, done, solver_nash_conv = solve(args.iterations, args.target, args.check_every)
+    probs = table_from_policy(solver.average_policy())
     nash_conv = table_nash_conv(probs)
     print(f"CFR+ average policy after {done} iterations: NashConv {solver_nash_conv:.6f}")
     print(f"stored float32 table: NashConv {nash_conv:.6f}")

@@ -98,9 +98,8 @@ class Layout:
         """Named slices of the local observation."""
         r, s, d = self.roses, self.skulls, self.discs
         return _slices(
-            self._public_sizes()
-            + [("own_stack", d * 2), ("own_hand_roses", r + 1), ("own_hand_skulls", s + 1),
-               ("own_lost_roses", r + 1), ("own_lost_skulls", s + 1)]
+            [*self._public_sizes(), ("own_stack", d * 2), ("own_hand_roses", r + 1),
+             ("own_hand_skulls", s + 1), ("own_lost_roses", r + 1), ("own_lost_skulls", s + 1)]
         )  # fmt: skip
 
     @cached_property
@@ -109,8 +108,7 @@ class Layout:
         p, r, s, d = self.players, self.roses, self.skulls, self.discs
         return _slices(
             [("stacks", p * d * 2), ("hand_roses", p * (r + 1)), ("hand_skulls", p * (s + 1)),
-             ("lost_roses", p * (r + 1)), ("lost_skulls", p * (s + 1))]
-            + self._public_sizes()
+             ("lost_roses", p * (r + 1)), ("lost_skulls", p * (s + 1)), *self._public_sizes()]
         )  # fmt: skip
 
     @cached_property

@@ -21,14 +21,18 @@ _PHASE_TEXT = (
     "raise the bid or pass",
     "choose a stack to flip",
     "",
-    "discard one of your discs (your own skull was revealed)",
-    "choose who starts the next round",
+    "discard one of their discs (their own skull was revealed)",
+    "out, chooses who starts the next round",
     "",
 )
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _kinds(roses: int, skulls: int) -> str:
+    return f"{_plural(roses, 'rose')}, {_plural(skulls, 'skull')}"
 
 
 def _sees(seat: int, viewer: int | None) -> bool:
@@ -44,7 +48,9 @@ def describe_result(result: RoundResult, viewer: int | None = None) -> str:
     )
     if result.success:
         return text + f"success, seat {result.challenger} scores a point"
-    owner = "their own" if result.skull_owner == result.challenger else f"seat {result.skull_owner}'s"
+    owner = (
+        "their own" if result.skull_owner == result.challenger else f"seat {result.skull_owner}'s"
+    )
     lost = f" (a {_KINDS[result.lost]})" if _sees(result.challenger, viewer) else ""
     text += f"failed on {owner} skull; seat {result.challenger} lost a disc{lost}"
     return text + (" and is out" if result.out else "")
@@ -80,15 +86,18 @@ def _seat_line(state: SkullState, seat: int, viewer: int | None) -> str:
     lost = state.lost_roses[seat] + state.lost_skulls[seat]
     lost_text = f"lost {lost}"
     if _sees(seat, viewer):
-        hand += f" ({state.hand_roses[seat]} rose, {state.hand_skulls[seat]} skull)"
+        hand += f" ({_kinds(state.hand_roses[seat], state.hand_skulls[seat])})"
         if lost:
-            lost_text += f" ({state.lost_roses[seat]} rose, {state.lost_skulls[seat]} skull)"
+            lost_text += f" ({_kinds(state.lost_roses[seat], state.lost_skulls[seat])})"
     mat = f"mat {state.stack_size(seat)} {_stack_text(state, seat, viewer)}"
     return f"seat {seat}{you}: {hand}, {mat}, {points}, {lost_text}"
 
 
 def _round_lines(state: SkullState) -> list[str]:
-    lines = [f"round {len(state.results) + 1}, started by seat {state.first_player}"]
+    number = len(state.results) + 1
+    if state.phase.name == "CHOOSE_STARTER":  # the next round has no first player yet
+        return [f"round {number}: seat {state.challenger} chooses who starts it"]
+    lines = [f"round {number}, started by seat {state.first_player}"]
     if state.auction:
         moves = ", ".join(f"seat {s} " + (f"bid {n}" if n else "pass") for s, n in state.auction)
         lines.append(f"bidding: {moves}")
@@ -110,7 +119,7 @@ def _turn_line(state: SkullState) -> str:
         owner = state.flips[-1][0]
         return f"chance: seat {owner} takes one of seat {state.challenger}'s discs at random"
     text = _PHASE_TEXT[state.phase]
-    if state.phase == 1 and state.hand_size(player) == 0:
+    if state.phase.name == "ADD_OR_BID" and state.hand_size(player) == 0:
         text = "no disc in hand: open the bidding"
     return f"to move: seat {player}, {text}"
 

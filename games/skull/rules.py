@@ -248,10 +248,10 @@ class SkullState(State):
     """
 
     __slots__ = (
-        "game", "hand_roses", "hand_skulls", "stacks", "revealed", "points", "lost_roses",
-        "lost_skulls", "out", "passed", "bid", "bidder", "auction", "challenger", "first_player",
-        "phase", "flips", "results", "winner", "_player", "_roses_found", "_on_mats",
-        "_returns", "_history",
+        "_history", "_on_mats", "_player", "_returns", "_roses_found", "auction", "bid",
+        "bidder", "challenger", "first_player", "flips", "game", "hand_roses", "hand_skulls",
+        "lost_roses", "lost_skulls", "out", "passed", "phase", "points", "results", "revealed",
+        "stacks", "winner",
     )  # fmt: skip
 
     def __init__(self, game: SkullGame) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -64,7 +65,7 @@ def test_slices_tile_the_arrays(params: dict[str, Any]) -> None:
     ]:
         covered = sorted((s.start, s.stop) for s in slices.values())
         assert covered[0][0] == 0 and covered[-1][1] == size
-        assert all(a[1] == b[0] for a, b in zip(covered, covered[1:], strict=False))
+        assert all(a[1] == b[0] for a, b in pairwise(covered))
         assert all(start < stop for start, stop in covered)
 
 
@@ -137,7 +138,9 @@ def test_public_content_during_an_attempt() -> None:
 
 
 # -- no leaks -------------------------------------------------------------------------------
-def walk(game: SkullGame, moves_a: list[str], moves_b: list[str]) -> Iterator[tuple[SkullState, SkullState]]:
+def walk(
+    game: SkullGame, moves_a: list[str], moves_b: list[str]
+) -> Iterator[tuple[SkullState, SkullState]]:
     """Play two scripts side by side, yielding the pair of states after each move."""
     a, b = game.new_initial_state(), game.new_initial_state()
     for move_a, move_b in zip(moves_a, moves_b, strict=True):
@@ -200,7 +203,7 @@ def loss_scripts(n: int, target: int) -> tuple[list[str], list[str]]:
     attempt = [f"flip {owner}"]
     next_round = [R] * (2 * n)
     common = opening + bidding + attempt
-    return common + ["lose rose"] + next_round, common + ["lose skull"] + next_round
+    return [*common, "lose rose", *next_round], [*common, "lose skull", *next_round]
 
 
 @pytest.mark.parametrize("players", [3, 4, 6])
@@ -218,4 +221,5 @@ def test_no_leak_of_the_kind_a_challenger_lost(players: int, target: int) -> Non
             assert not np.array_equal(a.global_state_tensor(), b.global_state_tensor())
             assert_different_view(a, b, target)
     assert (a.lost_roses[target], b.lost_skulls[target]) == (1, 1)
-    assert a.results[-1].challenger == target and a.results[-1].skull_owner == (target + 1) % players
+    result = a.results[-1]
+    assert (result.challenger, result.skull_owner) == (target, (target + 1) % players)

@@ -52,13 +52,15 @@ ONLY_ROSE_LEFT = [S, R, R, "bid 1", P, P, "discard skull"]
 # 4 players: seat 0 stacks [skull, rose, rose] and challenges for 2.
 OWN_STACK = [S, R, R, R] + [R] * 8 + ["bid 2", P, P, P]
 
+# fmt: off
 CASES = [
     # opening placement
     Case("start: seat 0 places first", [], dict(player=0, phase=Phase.PLACEMENT, legal=[R, S])),
     Case(
         "opening placement goes round, places only",
         [R, S, R],
-        dict(player=3, phase=Phase.PLACEMENT, legal=[R, S], stacks=[1, 1, 1, 0], hands=[3, 3, 3, 4]),
+        dict(player=3, phase=Phase.PLACEMENT, legal=[R, S], stacks=[1, 1, 1, 0],
+             hands=[3, 3, 3, 4]),
     ),
     Case(
         "after the opening placement the first player adds or bids",
@@ -92,17 +94,18 @@ CASES = [
         [R, R, R, R, R, "bid 1", P, "bid 2", P, "bid 3", P],
         dict(player=1, phase=Phase.ATTEMPT, challenger=1, revealed=[0, 1, 0, 0],
              legal=["flip 0", "flip 2", "flip 3"]),
-    ),  # fmt: skip
+    ),
     Case(
         "an opening bid of all discs ends the bidding at once",
         [R, R, R, R, "bid 4"],
-        dict(player=0, phase=Phase.ATTEMPT, challenger=0, passed=[0, 0, 0, 0], revealed=[1, 0, 0, 0],
-             legal=["flip 1", "flip 2", "flip 3"]),
-    ),  # fmt: skip
+        dict(player=0, phase=Phase.ATTEMPT, challenger=0, passed=[0, 0, 0, 0],
+             revealed=[1, 0, 0, 0], legal=["flip 1", "flip 2", "flip 3"]),
+    ),
     Case(
         "a raise to all discs ends the bidding at once",
         [R, R, R, R, "bid 1", "bid 4"],
-        dict(player=1, phase=Phase.ATTEMPT, challenger=1, passed=[0, 0, 0, 0], revealed=[0, 1, 0, 0]),
+        dict(player=1, phase=Phase.ATTEMPT, challenger=1, passed=[0, 0, 0, 0],
+             revealed=[0, 1, 0, 0]),
     ),
     # the attempt
     Case(
@@ -112,25 +115,25 @@ CASES = [
              stacks=[0, 0, 0, 0], hands=[4, 4, 4, 4],
              result=dict(challenger=0, bid=2, flips=((0, ROSE), (0, ROSE)), success=True,
                          skull_owner=None, loser=None, lost=None, out=False)),
-    ),  # fmt: skip
+    ),
     Case(
         "flip: only stacks with unrevealed discs",
         ATTEMPT_ON_SEAT_1,
         dict(player=2, phase=Phase.ATTEMPT, legal=["flip 0", "flip 1"], revealed=[0, 0, 1, 1],
              flips=[(2, ROSE), (3, ROSE)]),
-    ),  # fmt: skip
+    ),
     Case(
         "flip reveals the top unrevealed disc",
         [*ATTEMPT_ON_SEAT_1, "flip 1"],
         dict(player=2, phase=Phase.ATTEMPT, legal=["flip 0", "flip 1"], revealed=[0, 1, 1, 1],
              flips=[(2, ROSE), (3, ROSE), (1, ROSE)]),
-    ),  # fmt: skip
+    ),
     Case(
         "success by flipping others' stacks",
         [R, R, R, R, "bid 3", P, P, P, "flip 1", "flip 3"],
         dict(player=0, phase=Phase.PLACEMENT, points=[1, 0, 0, 0], first_player=0,
              result=dict(flips=((0, ROSE), (1, ROSE), (3, ROSE)), success=True)),
-    ),  # fmt: skip
+    ),
     # failure
     Case(
         "another's skull: chance over all the challenger's discs",
@@ -144,7 +147,7 @@ CASES = [
              lost_roses=[0, 0, 0, 0], lost_skulls=[0, 0, 1, 0], stacks=[0, 0, 0, 0],
              result=dict(challenger=2, bid=4, flips=((2, 0), (3, 0), (1, 0), (1, 1)),
                          success=False, skull_owner=1, loser=2, lost=Disc.SKULL, out=False)),
-    ),  # fmt: skip
+    ),
     Case(
         'next_starter="skull_owner": the skull\'s owner starts the next round',
         [*ATTEMPT_ON_SEAT_1, "flip 1", "flip 1", "lose rose"],
@@ -156,7 +159,7 @@ CASES = [
         [*ATTEMPT_ON_SEAT_1, "flip 1", "flip 1", "lose rose",
          R, S, R, R, "bid 3", P, P, P, "flip 0", "flip 3"],
         dict(player=CHANCE, chance=[("lose rose", 2 / 3), ("lose skull", 1 / 3)]),
-    ),  # fmt: skip
+    ),
     Case(
         "chance with only roses left: lose rose with probability 1",
         [*ONLY_ROSE_LEFT, R, S, R, "bid 3", "flip 1"],
@@ -169,20 +172,20 @@ CASES = [
         dict(player=1, phase=Phase.PLACEMENT, first_player=1, out=[1, 0, 0], hands=[0, 2, 2],
              result=dict(skull_owner=1, loser=0, lost=Disc.ROSE, out=True)),
         dict(players=3, roses=1),
-    ),  # fmt: skip
+    ),
     Case(
         "own skull: the challenger chooses which disc to discard",
         [R, R, R, R, S, R, R, R, "bid 1", P, P, P],
         dict(player=0, phase=Phase.DISCARD, legal=["discard rose", "discard skull"],
              flips=[(0, SKULL)]),
-    ),  # fmt: skip
+    ),
     Case(
         "own skull discarded: the challenger starts, even with skull_owner",
         [R, R, R, R, S, R, R, R, "bid 1", P, P, P, "discard rose"],
         dict(player=0, phase=Phase.PLACEMENT, first_player=0, lost_roses=[1, 0, 0, 0],
              hands=[3, 4, 4, 4], result=dict(skull_owner=0, loser=0, lost=Disc.ROSE)),
         dict(next_starter="skull_owner"),
-    ),  # fmt: skip
+    ),
     # elimination
     Case(
         "only a skull left: it is placed, then the player must bid",
@@ -202,7 +205,7 @@ CASES = [
         dict(player=0, phase=Phase.CHOOSE_STARTER, legal=["starter 1", "starter 2"],
              out=[1, 0, 0], hands=[0, 2, 2], result=dict(out=True, lost=Disc.SKULL)),
         dict(players=3, roses=1),
-    ),  # fmt: skip
+    ),
     Case(
         "an out player is skipped in placement",
         [*ONLY_SKULL_LEFT, S, R, R, "bid 1", P, P, "discard skull", "starter 2", R],
@@ -226,7 +229,7 @@ CASES = [
         [R, R, R, R, "bid 1", P, P, P] * 2,
         dict(player=TERMINAL, phase=Phase.GAME_OVER, points=[2, 0, 0, 0], winner=0, legal=[],
              returns=[1.0, -1 / 3, -1 / 3, -1 / 3]),
-    ),  # fmt: skip
+    ),
     Case(
         "wins_needed=1: one point wins",
         [R, R, R, "bid 2", P, P, "flip 2"],
@@ -239,8 +242,9 @@ CASES = [
         dict(player=TERMINAL, phase=Phase.GAME_OVER, winner=1, returns=[-1.0, 1.0],
              out=[1, 0], points=[0, 0]),
         dict(players=2, roses=1),
-    ),  # fmt: skip
+    ),
 ]
+# fmt: on
 
 
 def check(state: SkullState, expect: dict[str, Any]) -> None:
@@ -340,14 +344,15 @@ def test_action_space_is_fixed_by_players() -> None:
 
 
 # -- illegal actions ------------------------------------------------------------------------
+THREE_ONE_ROSE = {"players": 3, "roses": 1}
 STATES_FOR_ILLEGAL = {
     "placement": ([R], {}),
     "add or bid": ([R, S, R, R, R], {}),
     "bidding": ([R, R, R, R, "bid 2", P], {}),
     "attempt": (ATTEMPT_ON_SEAT_1, {}),
-    "chance": ([*ONLY_ROSE_LEFT, R, S, R, "bid 3", "flip 1"], {"players": 3, "roses": 1}),
-    "discard": ([*ONLY_SKULL_LEFT, S, R, R, "bid 1", P, P], {"players": 3, "roses": 1}),
-    "starter": ([*ONLY_SKULL_LEFT, S, R, R, "bid 1", P, P, "discard skull"], dict(players=3, roses=1)),
+    "chance": ([*ONLY_ROSE_LEFT, R, S, R, "bid 3", "flip 1"], THREE_ONE_ROSE),
+    "discard": ([*ONLY_SKULL_LEFT, S, R, R, "bid 1", P, P], THREE_ONE_ROSE),
+    "starter": ([*ONLY_SKULL_LEFT, S, R, R, "bid 1", P, P, "discard skull"], THREE_ONE_ROSE),
     "terminal": ([R, R, R, R, "bid 1", P, P, P] * 2, {}),
 }
 
@@ -407,7 +412,10 @@ def check_invariants(state: SkullState) -> None:
         assert not state.is_out(player) or state.phase is Phase.CHOOSE_STARTER
         assert state.legal_actions(), "a player to move always has a legal action"
     if player == CHANCE:
-        assert sum(p for _, p in state.chance_outcomes()) == pytest.approx(1.0)
+        outcomes = state.chance_outcomes()
+        assert sum(p for _, p in outcomes) == pytest.approx(1.0)
+        # the challenger's own stack was all roses, so "lose rose" is always possible here
+        assert outcomes[0][0] == ROSE and outcomes[0][1] > 0
 
 
 def random_game(game: SkullGame, seed: int, each_step=check_invariants) -> SkullState:
