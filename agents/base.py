@@ -109,7 +109,9 @@ def _import_factory(target: str, spec: str) -> AgentFactory:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise AgentSpecError(f"agent {spec!r}: cannot import module {module_name!r}: {exc}")
+        raise AgentSpecError(
+            f"agent {spec!r}: cannot import module {module_name!r}: {exc}"
+        ) from exc
     factory = getattr(module, attr, None)
     if not callable(factory):
         raise AgentSpecError(f"agent {spec!r}: {module_name!r} has no callable {attr!r}")

@@ -216,7 +216,9 @@ def _validate_probs(probs: np.ndarray, path: Path) -> None:
 def _probs_problem(probs: np.ndarray) -> str | None:
     """What is wrong with ``probs``, or None."""
     if probs.shape != (NUM_INDICES, NUM_ACTIONS) or probs.dtype != np.float32:
-        return f"probs must be float32 {(NUM_INDICES, NUM_ACTIONS)}, got {probs.dtype} {probs.shape}"
+        return (
+            f"probs must be float32 {(NUM_INDICES, NUM_ACTIONS)}, got {probs.dtype} {probs.shape}"
+        )
     if not np.all(np.isfinite(probs)) or np.any(probs < 0):
         return "probs has negative or non-finite entries"
     if np.any(probs[~_legal_masks()] != 0):

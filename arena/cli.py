@@ -134,9 +134,8 @@ def _config_from_args(args: argparse.Namespace):
         params=params,
         agents=agents,
         format=args.format,
-        games_per_pairing=args.games_per_pairing or (
-            DEFAULT_TOURNAMENT["games_per_pairing"] if use_default else 10
-        ),
+        games_per_pairing=args.games_per_pairing
+        or (DEFAULT_TOURNAMENT["games_per_pairing"] if use_default else 10),
         seed=args.seed,
         move_timeout=args.move_timeout,
         isolation=args.isolation,
@@ -300,7 +299,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             "several game configurations match; choose one with --tournament or --game: "
             + ", ".join(grouped)
         )
-    (key, rows), = grouped.items()
+    ((key, rows),) = grouped.items()
     table = report.ratings_table(rows, anchor=parse_anchor(args.anchor))
     cross = report.crosstable_matrix(rows)
     seats = report.seat_table(rows)
@@ -342,16 +341,33 @@ def _add_tournament_parser(sub) -> None:
     p.add_argument("--param", action="append", metavar="K=V", help="game parameter (repeatable)")
     p.add_argument("--players", type=int, help="seats per table (the game's players parameter)")
     p.add_argument("--agents", metavar="SPEC,SPEC", help="agent specs, comma separated")
-    p.add_argument("--format", default="round-robin", choices=["round-robin", "gauntlet"],
-                   help="round-robin, or gauntlet (the first agent against each other one)")
-    p.add_argument("--games-per-pairing", type=int, metavar="N",
-                   help="deals per table; each is played in every seat rotation (default 10)")
+    p.add_argument(
+        "--format",
+        default="round-robin",
+        choices=["round-robin", "gauntlet"],
+        help="round-robin, or gauntlet (the first agent against each other one)",
+    )
+    p.add_argument(
+        "--games-per-pairing",
+        type=int,
+        metavar="N",
+        help="deals per table; each is played in every seat rotation (default 10)",
+    )
     p.add_argument("--workers", type=int, help="parallel worker processes (default: all cores)")
     p.add_argument("--seed", type=int, default=0, help="tournament seed (default 0)")
-    p.add_argument("--move-timeout", type=float, default=10.0, metavar="S",
-                   help="seconds per move before an agent forfeits (default 10)")
-    p.add_argument("--isolation", default="process", choices=["process", "none"],
-                   help="run each agent in its own process (default) or in the worker")
+    p.add_argument(
+        "--move-timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="seconds per move before an agent forfeits (default 10)",
+    )
+    p.add_argument(
+        "--isolation",
+        default="process",
+        choices=["process", "none"],
+        help="run each agent in its own process (default) or in the worker",
+    )
     p.add_argument("--name", help="tournament name (default: GAME-DATE-TIME)")
     p.add_argument("--resume", metavar="NAME", help="resume an interrupted tournament")
     p.add_argument("--anchor", metavar="SPEC=RATING", help="anchor of the ratings (random=0)")

@@ -108,7 +108,9 @@ def play_match(
         try:
             player.reset(game, seat, seeds[seat])
         except Forfeit as f:
-            return _result(forfeit_returns(game.num_players, seat), state, 0, start, [(seat, f.reason)])
+            return _result(
+                forfeit_returns(game.num_players, seat), state, 0, start, [(seat, f.reason)]
+            )
     chance = np.random.default_rng(deal)
     moves = 0
     while not state.is_terminal():

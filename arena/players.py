@@ -14,6 +14,7 @@ agent. Two kinds:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing as mp
 import time
@@ -195,10 +196,8 @@ class ProcessPlayer:
         proc, conn = self._proc, self._conn
         self._proc = self._conn = None
         if conn is not None:
-            try:
+            with contextlib.suppress(OSError):
                 conn.send(("close",))
-            except (OSError, BrokenPipeError):
-                pass
             conn.close()
         if proc is not None:
             proc.join(timeout=0.5)

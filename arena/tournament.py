@@ -166,7 +166,9 @@ def _play_in_workers(
     ctx = mp.get_context("spawn")
     tasks, results = ctx.Queue(), ctx.Queue()
     config_json = json.dumps(config.to_json())
-    procs = [ctx.Process(target=_worker, args=(config_json, tasks, results)) for _ in range(workers)]
+    procs = [
+        ctx.Process(target=_worker, args=(config_json, tasks, results)) for _ in range(workers)
+    ]
     for proc in procs:
         proc.start()
     pending, sent, received = iter(todo), 0, 0
@@ -248,9 +250,7 @@ class _StopFlag:
         if self.requested:
             raise KeyboardInterrupt
         self.requested = True
-        print(
-            "\nstopping: finishing the games in flight (Ctrl-C again to abort)", file=sys.stderr
-        )
+        print("\nstopping: finishing the games in flight (Ctrl-C again to abort)", file=sys.stderr)
 
     def __enter__(self) -> _StopFlag:
         try:

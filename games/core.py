@@ -16,6 +16,7 @@ This module imports nothing of the project and nothing outside the standard libr
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,9 +53,9 @@ class ParamSpec:
     def describe_allowed(self) -> str:
         """The allowed values as a short human-readable string (``2..6`` or ``"a", "b"``)."""
         values = self.allowed
-        if all(isinstance(v, int) for v in values) and len(values) > 2:
-            if list(values) == list(range(values[0], values[-1] + 1)):
-                return f"{values[0]}..{values[-1]}"
+        is_range = all(isinstance(v, int) for v in values) and len(values) > 2
+        if is_range and list(values) == list(range(values[0], values[-1] + 1)):
+            return f"{values[0]}..{values[-1]}"
         return ", ".join(repr(v) for v in values)
 
     def validate(self, value: Any) -> Any:
@@ -64,12 +65,12 @@ class ParamSpec:
         Booleans are never accepted as integers.
         """
         if isinstance(self.default, int) and isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):
                 value = int(value)
-            except ValueError:
-                pass
-        if isinstance(value, bool) or value not in self.allowed or type(value) is not type(
-            self.default
+        if (
+            isinstance(value, bool)
+            or value not in self.allowed
+            or type(value) is not type(self.default)
         ):
             raise ValueError(
                 f"invalid value {value!r} for parameter {self.name!r}: "

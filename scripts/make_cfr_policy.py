@@ -22,10 +22,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-import numpy as np  # noqa: E402
-import pyspiel  # noqa: E402
+import numpy as np
+import pyspiel
 
-from agents.cfr import (  # noqa: E402
+from agents.cfr import (
     NUM_ACTIONS,
     NUM_INDICES,
     CFRTable,
@@ -33,7 +33,7 @@ from agents.cfr import (  # noqa: E402
     info_index,
     save_table,
 )
-from games.openspiel import InfoState, information_states, openspiel_game  # noqa: E402
+from games.openspiel import InfoState, information_states, openspiel_game
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -49,7 +49,8 @@ def render_state(state: LiarsDiceState, viewer: int | None) -> str:
     lines = [_header(state)]
     lines += [_seat_line(state, s, viewer) for s in range(state.game.num_players)]
     bids = ", ".join(
-        f"seat {b} {state.game.decode_bid(a)}" for a, b in zip(state.bids, state.bidders)
+        f"seat {b} {state.game.decode_bid(a)}"
+        for a, b in zip(state.bids, state.bidders, strict=True)
     )
     lines.append(f"bids: {bids or 'none'}")
     if state.results:

@@ -155,8 +155,17 @@ class LiarsDiceState(State):
     """A position of Liar's Dice. See the module docstring for the action ids."""
 
     __slots__ = (
-        "game", "dice_counts", "hands", "starter", "bids", "bidders", "_player",
-        "_roll_seat", "_returns", "_history", "results",
+        "_history",
+        "_player",
+        "_returns",
+        "_roll_seat",
+        "bidders",
+        "bids",
+        "dice_counts",
+        "game",
+        "hands",
+        "results",
+        "starter",
     )  # fmt: skip
 
     def __init__(self, game: LiarsDiceGame) -> None:

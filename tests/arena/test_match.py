@@ -98,5 +98,7 @@ def test_faults_leave_other_games_untouched():
     for sched in make_schedule(agents, 2, "round-robin", 3, 0):
         if "tests.arena.faulty:exits" in sched.seats:
             continue
-        expected = play_match(game, [InProcessPlayer(s) for s in sched.seats], sched.deal, sched.seeds)
+        expected = play_match(
+            game, [InProcessPlayer(s) for s in sched.seats], sched.deal, sched.seeds
+        )
         assert rows[sched.index]["history"] == list(expected.history)

@@ -82,7 +82,9 @@ def test_results_do_not_depend_on_the_number_of_workers(tmp_path):
 
 
 def test_resume_plays_exactly_the_missing_games(tmp_path):
-    config = TournamentConfig(game="liars_dice", params=DUEL, agents=TWO_RANDOMS, games_per_pairing=10)
+    config = TournamentConfig(
+        game="liars_dice", params=DUEL, agents=TWO_RANDOMS, games_per_pairing=10
+    )
     ladder = Ladder(tmp_path / "l.db")
     full = create(ladder, config, "full")
     run(ladder, full, workers=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -28,7 +30,7 @@ def test_slices_tile_the_arrays(players, dice):
     ]:
         covered = sorted((s.start, s.stop) for s in slices.values())
         assert covered[0][0] == 0 and covered[-1][1] == size
-        assert all(a[1] == b[0] for a, b in zip(covered, covered[1:]))
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(covered))
 
 
 def test_observation_is_relative_to_the_observer():

@@ -29,8 +29,8 @@ def _same_node(ours, theirs) -> None:
 
 
 def test_player_ids_match_pyspiel():
-    assert CHANCE == int(pyspiel.PlayerId.CHANCE)
-    assert TERMINAL == int(pyspiel.PlayerId.TERMINAL)
+    assert int(pyspiel.PlayerId.CHANCE) == CHANCE
+    assert int(pyspiel.PlayerId.TERMINAL) == TERMINAL
 
 
 def test_ten_thousand_random_playthroughs_agree_step_by_step():
@@ -78,7 +78,11 @@ def _walk(ours, theirs, seen: dict, inverse: dict) -> int:
 def test_local_observation_is_a_bijection_with_information_state():
     seen: dict[bytes, str] = {}
     inverse: dict[str, bytes] = {}
-    decisions = _walk(bridge.our_game().new_initial_state(), bridge.openspiel_game().new_initial_state(), seen, inverse)  # fmt: skip
+    root, os_root = (
+        bridge.our_game().new_initial_state(),
+        bridge.openspiel_game().new_initial_state(),
+    )
+    decisions = _walk(root, os_root, seen, inverse)
     assert decisions == 36 * 4096
     assert len(seen) == len(inverse) == 24_576  # OpenSpiel's count of information states
 
