@@ -172,36 +172,46 @@ def load_table(path: str | os.PathLike[str] | None = None) -> CFRTable:
 
 @cache
 def _shipped_table() -> CFRTable:
-    """The shipped table, read once per process."""
-    return _read_table(default_table_path())
+    """The shipped table, read once per process (also from a zipped install)."""
+    with resources.as_file(resources.files("agents") / "data" / DATA_FILE) as path:
+        return _read_table(Path(path))
 
 
 def _read_table(path: Path) -> CFRTable:
     """Read and validate the ``.npz`` at ``path``."""
     if not path.is_file():
         raise CFRTableError(f"the cfr policy table {path} is missing; rebuild it with {REGENERATE}")
+    arrays = _read_arrays(path)
+    missing = [key for key in _KEYS if key not in arrays]
+    if missing:
+        raise CFRTableError(
+            f"the cfr policy table {path} lacks {', '.join(missing)}; rebuild it with {REGENERATE}"
+        )
+    _validate_probs(arrays["probs"], path)
+    arrays["probs"].setflags(write=False)  # the shipped table is shared by every agent
+    try:
+        return CFRTable(
+            probs=arrays["probs"],
+            iterations=int(arrays["iterations"]),
+            nash_conv=float(arrays["nash_conv"]),
+            openspiel_version=bytes(arrays["openspiel_version"].astype(np.uint8)).decode("ascii"),
+        )
+    except (TypeError, ValueError) as exc:
+        raise CFRTableError(
+            f"the cfr policy table {path} has malformed metadata ({exc}); "
+            f"rebuild it with {REGENERATE}"
+        ) from exc
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Every array of the ``.npz`` at ``path`` (never unpickled)."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            missing = [key for key in _KEYS if key not in data.files]
-            if missing:
-                raise CFRTableError(
-                    f"the cfr policy table {path} lacks {', '.join(missing)}; "
-                    f"rebuild it with {REGENERATE}"
-                )
-            arrays = {key: data[key] for key in _KEYS}
+            return {key: data[key] for key in data.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        if isinstance(exc, CFRTableError):
-            raise
         raise CFRTableError(
             f"the cfr policy table {path} cannot be read ({exc}); rebuild it with {REGENERATE}"
         ) from exc
-    _validate_probs(arrays["probs"], path)
-    return CFRTable(
-        probs=arrays["probs"],
-        iterations=int(arrays["iterations"]),
-        nash_conv=float(arrays["nash_conv"]),
-        openspiel_version=bytes(arrays["openspiel_version"].astype(np.uint8)).decode("ascii"),
-    )
 
 
 def _validate_probs(probs: np.ndarray, path: Path) -> None:

@@ -51,7 +51,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--out", type=Path, default=default_table_path(), help="where to write the .npz table"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.iterations < 1 or args.check_every < 1:
+        parser.error("--iterations and --check-every must be at least 1")
+    return args
 
 
 def solve(iterations: int, target: float, check_every: int) -> tuple[Any, int, float]:

@@ -1,0 +1,350 @@
+"""The deployable actor network and the agent that plays it.
+
+An actor maps a LOCAL observation (``Observation.tensor``, float32 of length ``obs_dim``) to
+logits over the game's ``num_distinct_actions``; illegal actions are masked with
+``Observation.legal_mask``. It is all a deployed agent needs: critics, the CADP advice actor and
+the CTEDD global policy live in ``trainers`` and are built on top of :class:`MLPActor`, but only
+the actor's own parameters are ever exported (see :mod:`agents.package`).
+
+Parameter names are stable because they are the keys of ``actor.safetensors``::
+
+    trunk.0.weight  (hidden[0], obs_dim)      trunk.0.bias  (hidden[0],)
+    trunk.2.weight  (hidden[1], hidden[0])    trunk.2.bias  (hidden[1],)
+    ...                                       (odd trunk indices are the activations)
+    head.weight     (num_actions, hidden[-1]) head.bias     (num_actions,)
+
+Initialisation: the constructor keeps PyTorch's default initialisation. Trainers that follow the
+PPO recipe (CleanRL, "The 37 implementation details of PPO") call
+:meth:`MLPActor.orthogonal_init`, i.e. :func:`init_weights` with gain ``sqrt(2)`` on the trunk
+and a small gain (``0.01``) on the policy head, so that the initial policy is near uniform.
+
+This module is one of the two places where torch is imported (with ``trainers``); it never
+imports ``trainers`` or ``arena``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from agents.base import BaseAgent
+from games.core import Game, Observation
+
+if TYPE_CHECKING:
+    from agents.package import PackageManifest
+
+ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "tanh": nn.Tanh}
+"""Activation names allowed in :class:`ActorConfig` -> their module."""
+HIDDEN_GAIN = math.sqrt(2.0)
+"""Orthogonal-init gain of the trunk layers (ReLU/tanh PPO convention)."""
+HEAD_GAIN = 0.01
+"""Orthogonal-init gain of the policy head: a near-uniform initial policy."""
+_CONFIG_FIELDS = ("obs_dim", "num_actions", "hidden", "activation")
+
+
+def _is_positive_int(value: Any) -> bool:
+    """True for an ``int`` (not a ``bool``) greater than zero."""
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+@dataclass(frozen=True)
+class ActorConfig:
+    """The architecture of an :class:`MLPActor`; stored as ``architecture`` in ``agent.json``.
+
+    Attributes:
+        obs_dim: length of the local observation tensor (``game.observation_shape[0]``).
+        num_actions: number of logits (``game.num_distinct_actions``).
+        hidden: widths of the hidden layers, input side first; ``()`` is a linear policy.
+        activation: the nonlinearity after each hidden layer, one of ``relu``, ``tanh``.
+
+    Raises:
+        ValueError: when a field is not of the allowed type or value.
+    """
+
+    obs_dim: int
+    num_actions: int
+    hidden: tuple[int, ...] = (256, 256)
+    activation: str = "relu"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.hidden, list):
+            object.__setattr__(self, "hidden", tuple(self.hidden))
+        for field_name in ("obs_dim", "num_actions"):
+            value = getattr(self, field_name)
+            if not _is_positive_int(value):
+                raise ValueError(f"{field_name} must be a positive int, got {value!r}")
+        if not isinstance(self.hidden, tuple) or not all(map(_is_positive_int, self.hidden)):
+            raise ValueError(f"hidden must be a tuple of positive ints, got {self.hidden!r}")
+        if self.activation not in ACTIVATIONS:
+            allowed = ", ".join(ACTIVATIONS)
+            raise ValueError(f"activation must be one of {allowed}, got {self.activation!r}")
+
+    @classmethod
+    def for_game(
+        cls, game: Game, hidden: Sequence[int] = (256, 256), activation: str = "relu"
+    ) -> ActorConfig:
+        """The configuration of an actor for ``game`` (its observation and action sizes)."""
+        return cls(
+            obs_dim=int(game.observation_shape[0]),
+            num_actions=int(game.num_distinct_actions),
+            hidden=tuple(hidden),
+            activation=activation,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (``hidden`` as a list)."""
+        return {
+            "obs_dim": self.obs_dim,
+            "num_actions": self.num_actions,
+            "hidden": list(self.hidden),
+            "activation": self.activation,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> ActorConfig:
+        """Parse :meth:`to_json`'s output strictly (exact keys, exact types).
+
+        Raises:
+            ValueError: for a non-object, missing or unknown keys, or ill-typed values.
+        """
+        if not isinstance(data, Mapping):
+            raise ValueError(f"an architecture must be a JSON object, got {type(data).__name__}")
+        missing = [key for key in _CONFIG_FIELDS if key not in data]
+        unknown = sorted(set(data) - set(_CONFIG_FIELDS))
+        if missing or unknown:
+            raise ValueError(
+                f"an architecture has exactly the keys {', '.join(_CONFIG_FIELDS)}; "
+                f"missing {missing}, unknown {unknown}"
+            )
+        if not isinstance(data["hidden"], list):
+            raise ValueError(f"hidden must be a list of positive ints, got {data['hidden']!r}")
+        return cls(
+            obs_dim=data["obs_dim"],
+            num_actions=data["num_actions"],
+            hidden=tuple(data["hidden"]),
+            activation=data["activation"],
+        )
+
+    def mismatch(self, game: Game) -> str | None:
+        """None when this actor fits ``game``'s observation and action sizes, else why not."""
+        problems = []
+        if (self.obs_dim,) != tuple(game.observation_shape):
+            problems.append(
+                f"obs_dim {self.obs_dim} != observation_shape {tuple(game.observation_shape)}"
+            )
+        if self.num_actions != game.num_distinct_actions:
+            problems.append(
+                f"num_actions {self.num_actions} != num_distinct_actions "
+                f"{game.num_distinct_actions}"
+            )
+        return "; ".join(problems) or None
+
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Every parameter name of the actor (the safetensors keys) -> its shape."""
+        dims = (self.obs_dim, *self.hidden)
+        shapes: dict[str, tuple[int, ...]] = {}
+        for layer, (fan_in, fan_out) in enumerate(pairwise(dims)):
+            shapes[f"trunk.{2 * layer}.weight"] = (fan_out, fan_in)
+            shapes[f"trunk.{2 * layer}.bias"] = (fan_out,)
+        shapes["head.weight"] = (self.num_actions, dims[-1])
+        shapes["head.bias"] = (self.num_actions,)
+        return shapes
+
+
+def init_weights(module: nn.Module, gain: float = HIDDEN_GAIN) -> None:
+    """Orthogonal weights with ``gain`` and zero biases for every ``nn.Linear`` in ``module``.
+
+    Args:
+        module: a layer or any module containing layers (applied recursively).
+        gain: the orthogonal gain: ``sqrt(2)`` for hidden layers, ``0.01`` for a policy head,
+            ``1.0`` for a value head (the PPO convention).
+    """
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.orthogonal_(layer.weight, gain=gain)
+            nn.init.zeros_(layer.bias)
+
+
+def masked_logits(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``logits`` with illegal actions (``mask`` false/0) set to the dtype's lowest finite value.
+
+    A finite value (not ``-inf``) keeps softmax, log-probabilities, entropies and their
+    gradients free of NaN, while the probability of a masked action underflows to exactly 0.
+    Rows with no legal action must not be passed (they would become uniform).
+    """
+    lowest = torch.finfo(logits.dtype).min
+    return torch.where(mask.to(torch.bool), logits, torch.full_like(logits, lowest))
+
+
+class MLPActor(nn.Module):
+    """The deployable policy: ``obs -> hidden... -> logits``.
+
+    Args:
+        config: the architecture (see :class:`ActorConfig`).
+    """
+
+    def __init__(self, config: ActorConfig) -> None:
+        super().__init__()
+        self.config = config
+        layers: list[nn.Module] = []
+        width = config.obs_dim
+        for size in config.hidden:
+            layers += [nn.Linear(width, size), ACTIVATIONS[config.activation]()]
+            width = size
+        self.trunk = nn.Sequential(*layers)
+        self.head = nn.Linear(width, config.num_actions)
+
+    def orthogonal_init(
+        self, hidden_gain: float = HIDDEN_GAIN, head_gain: float = HEAD_GAIN
+    ) -> None:
+        """PPO initialisation: orthogonal trunk (``hidden_gain``) and head (``head_gain``)."""
+        init_weights(self.trunk, hidden_gain)
+        init_weights(self.head, head_gain)
+
+    def features(self, obs: torch.Tensor) -> torch.Tensor:
+        """The trunk's output (the last hidden layer; ``obs`` itself for a linear policy)."""
+        return self.trunk(obs)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """Logits ``(..., num_actions)`` of observations ``(..., obs_dim)``."""
+        return self.head(self.trunk(obs))
+
+    def distribution(
+        self, obs: torch.Tensor, mask: torch.Tensor
+    ) -> torch.distributions.Categorical:
+        """The masked action distribution (see :func:`masked_logits`)."""
+        return torch.distributions.Categorical(logits=masked_logits(self(obs), mask))
+
+
+def masked_softmax(logits: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """Float64 probabilities: exactly zero where ``masks`` is false, each row summing to 1.
+
+    Raises:
+        ValueError: for a row with no legal action or non-finite logits.
+    """
+    if not np.all(masks.any(axis=1)):
+        raise ValueError("an observation has no legal action (is it this seat's turn?)")
+    if not np.all(np.isfinite(logits)):
+        raise ValueError("the actor produced non-finite logits (diverged weights?)")
+    shifted = np.where(masks, logits, -np.inf)
+    shifted = shifted - shifted.max(axis=1, keepdims=True)
+    probs = np.exp(shifted)
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+class NeuralAgent(BaseAgent):
+    """Plays an :class:`MLPActor` from the local observation tensor and legal mask only.
+
+    Args:
+        actor: the network (used read-only: its mode and ``requires_grad`` are left alone, so a
+            trainer may evaluate its live actor).
+        game: the game name the actor was trained for.
+        params: the complete game parameters it was trained for (matched exactly).
+        observation_encoding: the encoding version it was trained on.
+        name: the agent's name.
+        deterministic: play the most probable legal action instead of sampling.
+        manifest: the package manifest, when loaded from a package.
+    """
+
+    def __init__(
+        self,
+        actor: MLPActor,
+        *,
+        game: str,
+        params: Mapping[str, Any],
+        observation_encoding: str,
+        name: str = "neural",
+        deterministic: bool = False,
+        manifest: PackageManifest | None = None,
+    ) -> None:
+        super().__init__()
+        self.actor = actor
+        self.game_name = game
+        self.params = dict(params)
+        self.observation_encoding = observation_encoding
+        self.name = name
+        self.deterministic = deterministic
+        self.manifest = manifest
+
+    @classmethod
+    def for_game(
+        cls, actor: MLPActor, game: Game, *, name: str = "neural", deterministic: bool = False
+    ) -> NeuralAgent:
+        """An agent playing ``actor`` in exactly ``game``'s configuration (e.g. for evaluation)."""
+        return cls(
+            actor,
+            game=game.name,
+            params=game.params,
+            observation_encoding=game.observation_encoding,
+            name=name,
+            deterministic=deterministic,
+        )
+
+    def supports(self, game: Game) -> str | None:
+        """None when ``game`` is the configuration and encoding the actor was trained for."""
+        if game.name != self.game_name:
+            return f"trained for the game {self.game_name!r}, not {game.name!r}"
+        if game.params != self.params:
+            return f"trained for {_describe(self.params)}; got {_describe(game.params)}"
+        if game.observation_encoding != self.observation_encoding:
+            return (
+                f"trained on the observation encoding {self.observation_encoding!r}, but this "
+                f"version of the game encodes {game.observation_encoding!r}"
+            )
+        return self.actor.config.mismatch(game)
+
+    def policy(self, obs: Observation) -> np.ndarray:
+        """Float64 action probabilities, exactly zero on illegal actions, summing to 1."""
+        return self.policy_batch([obs])[0]
+
+    def policy_batch(self, observations: Sequence[Observation]) -> np.ndarray:
+        """Probabilities ``(n, num_actions)`` of several observations, in ONE forward pass.
+
+        Raises:
+            ValueError: for a tensor or mask of the wrong size, or an observation with no
+                legal action.
+        """
+        tensors, masks = self._stack(observations)
+        with torch.inference_mode():
+            logits = self.actor(torch.from_numpy(tensors)).to(torch.float64).numpy()
+        return masked_softmax(logits, masks)
+
+    def act(self, obs: Observation) -> int:
+        """A legal action: sampled with the seeded generator, or the greedy one."""
+        return self.act_batch([obs])[0]
+
+    def act_batch(self, obs: Sequence[Observation]) -> list[int]:
+        """Actions for several observations (one forward pass; samples drawn in order)."""
+        if len(obs) == 0:
+            return []
+        return [self._choose(row) for row in self.policy_batch(obs)]
+
+    def _choose(self, probs: np.ndarray) -> int:
+        """The greedy action (lowest index on ties) or one sampled from ``probs``."""
+        if self.deterministic:
+            return int(np.argmax(probs))
+        return int(self.rng.choice(len(probs), p=probs))
+
+    def _stack(self, observations: Sequence[Observation]) -> tuple[np.ndarray, np.ndarray]:
+        """Float32 tensors ``(n, obs_dim)`` and boolean masks ``(n, num_actions)``."""
+        config = self.actor.config
+        tensors = np.stack([np.asarray(o.tensor, dtype=np.float32) for o in observations])
+        masks = np.stack([np.asarray(o.legal_mask) != 0 for o in observations])
+        if tensors.shape[1:] != (config.obs_dim,) or masks.shape[1:] != (config.num_actions,):
+            raise ValueError(
+                f"agent {self.name!r} expects tensors of length {config.obs_dim} and masks of "
+                f"length {config.num_actions}, got {tensors.shape[1:]} and {masks.shape[1:]}"
+            )
+        return tensors, masks
+
+
+def _describe(params: Mapping[str, Any]) -> str:
+    """``players=2, dice=1`` for messages."""
+    return ", ".join(f"{key}={value!r}" for key, value in params.items())

@@ -1,0 +1,1 @@
+"""The Textual apps of the arena: ``arena play`` (a person against agents)."""

@@ -1,0 +1,251 @@
+"""One game of ``arena play``: the state, the agents, the log, and its record in the ladder.
+
+:class:`GameSession` knows nothing of Textual: the screens ask it for the human's view, send it
+the human's moves, hand agents' observations to workers and give their answers back. Chance is
+drawn like :mod:`arena.match` (one uniform number per chance node from a seeded generator).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from arena.ladder import Ladder, game_key
+from arena.match import MatchResult, forfeit_returns, ranking_of, sample_chance
+from arena.players import Forfeit, InProcessPlayer
+from arena.schedule import ScheduledGame
+from arena.tournament import row_of
+from arena.tui.config import PlayConfig
+from arena.tui.view import (
+    KINDS,
+    GameView,
+    RoundView,
+    describe_challenge,
+    describe_move,
+    describe_reveals,
+    describe_round,
+    make_view,
+    round_views,
+)
+from games.core import IllegalActionError, Observation
+from games.skull.rules import Phase
+
+
+@dataclass(frozen=True)
+class AgentMove:
+    """What an agent's worker brings back: the move, or the forfeit that replaces it.
+
+    Attributes:
+        turn: the session's decision count when the move was asked for (stale answers are
+            dropped).
+        seat: the agent's seat.
+        action: the chosen action (``None`` on a forfeit).
+        forfeit: the forfeit's reason, if any.
+    """
+
+    turn: int
+    seat: int
+    action: int | None
+    forfeit: str | None = None
+
+
+def game_seed(seed: int | None, number: int) -> int:
+    """The seed of game ``number`` (0-based) of a session started with ``seed``."""
+    if seed is None:
+        return int(np.random.SeedSequence().generate_state(1, np.uint32)[0])
+    return seed + number
+
+
+def play_name() -> str:
+    """A fresh tournament name ``play-YYYYmmdd-HHMMSS-xxxx``."""
+    return f"play-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+
+
+class GameSession:
+    """One game between the human and the agents of a :class:`PlayConfig`.
+
+    Args:
+        config: the table.
+        seed: this game's seed: the chance stream and the agents' seeds derive from it.
+
+    Raises:
+        Forfeit: an agent that fails to start (the config was checked, so this is rare).
+    """
+
+    def __init__(self, config: PlayConfig, seed: int) -> None:
+        self.config = config
+        self.seed = seed
+        self.game = config.make_game()
+        self.state = self.game.new_initial_state()
+        self.seat = config.seat
+        chance_seed, *agent_seeds = np.random.SeedSequence(seed).generate_state(
+            1 + config.players, np.uint32
+        )
+        self._chance = np.random.default_rng(int(chance_seed))
+        self.names: list[str] = [
+            "you" if s == self.seat else f"seat {s} ({spec})" for s, spec in enumerate(config.seats)
+        ]
+        self.players: dict[int, InProcessPlayer] = {}
+        for s, spec in enumerate(config.seats):
+            if s != self.seat:
+                self.players[s] = InProcessPlayer(spec)
+                self.players[s].reset(self.game, s, int(agent_seeds[s]))
+        self.log: list[str] = []
+        self.moves = 0
+        self.forfeit: tuple[int, str] | None = None
+        self._rounds_shown = 0
+        self._rounds_logged = 0
+        self._start = time.perf_counter()
+        self.result: MatchResult | None = None
+        self.tournament: str | None = None
+        self._advance_chance()
+
+    # -- queries ---------------------------------------------------------------------------
+    @property
+    def over(self) -> bool:
+        """Whether the game has ended (normally or by a forfeit)."""
+        return self.result is not None
+
+    def to_move(self) -> int | None:
+        """The seat to act, or ``None`` once the game is over."""
+        return None if self.over else self.state.current_player()
+
+    @property
+    def human_to_move(self) -> bool:
+        """Whether the human acts now."""
+        return self.to_move() == self.seat
+
+    def view(self) -> GameView:
+        """What the human may see now."""
+        return make_view(self.state, self.seat)
+
+    def new_rounds(self) -> list[RoundView]:
+        """Rounds finished since the last call, as the human saw them."""
+        views = round_views(self.state, self.seat, self._rounds_shown)
+        self._rounds_shown += len(views)
+        return views
+
+    def agent_request(self) -> tuple[int, int, InProcessPlayer, Observation]:
+        """``(turn, seat, player, observation)`` for the agent to move (for a worker)."""
+        seat = self.state.current_player()
+        if seat == self.seat or seat not in self.players:
+            raise RuntimeError(f"seat {seat} is not an agent's seat to move")
+        return self.moves, seat, self.players[seat], self.state.observation(seat)
+
+    # -- moves -----------------------------------------------------------------------------
+    def play_human(self, text: str) -> None:
+        """Play the human's move named by its action string (``"3-5"``, ``"place rose"``).
+
+        Raises:
+            IllegalActionError: not the human's turn, or not a legal move now.
+        """
+        if not self.human_to_move:
+            raise IllegalActionError("it is not your turn")
+        self._play(self.seat, self.state.string_to_action(text))
+
+    def play_agent(self, move: AgentMove) -> bool:
+        """Apply an agent's answer; False (and nothing done) when it is stale."""
+        if self.over or move.turn != self.moves or self.state.current_player() != move.seat:
+            return False
+        if move.forfeit is not None or move.action is None:
+            self._forfeit(move.seat, move.forfeit or "no move")
+        else:
+            self._play(move.seat, move.action)
+        return True
+
+    def _play(self, seat: int, action: int) -> None:
+        line = describe_move(self.state, action, self.names)
+        flips_before = len(getattr(self.state, "flips", ()))
+        rounds_before = len(self.state.results)
+        bidding = getattr(self.state, "phase", None) in (Phase.ADD_OR_BID, Phase.BIDDING)
+        self.state.apply_action(action)
+        self.moves += 1
+        self.log.append(line)
+        if bidding and self.state.phase not in (Phase.ADD_OR_BID, Phase.BIDDING):
+            self.log.append(describe_challenge(self.state, rounds_before, self.names))
+        self._log_reveals(flips_before, rounds_before)
+        self._advance_chance()
+
+    def _log_reveals(self, flips_before: int, rounds_before: int) -> None:
+        """Skull: the discs turned face up by the last move (also when the round ended)."""
+        state = self.state
+        if not hasattr(state, "flips"):
+            return
+        if len(state.results) > rounds_before:
+            flips = state.results[rounds_before].flips
+        else:
+            flips = state.flips
+        new = [(s, KINDS[k]) for s, k in flips[flips_before:]]
+        self.log.extend(describe_reveals(new, self.names))
+
+    def _advance_chance(self) -> None:
+        """Play chance nodes; log finished rounds; finish the game at a terminal state."""
+        rolled = False
+        while self.state.is_chance_node():
+            self.state.apply_action(sample_chance(self.state, self._chance.random()))
+            rolled = True
+        finished = round_views(self.state, self.seat, self._rounds_logged)
+        self._rounds_logged += len(finished)
+        self.log.extend(describe_round(view, self.names) for view in finished)
+        if self.state.is_terminal():
+            self._finish(self.state.returns())
+        elif rolled and self.game.name == "liars_dice":
+            starter = self.state.current_player()
+            verb = "start" if starter == self.seat else "starts"
+            self.log.append(
+                f"round {len(self.state.results) + 1}: the dice are rolled; "
+                f"{self.names[starter]} {verb}"
+            )
+
+    def _forfeit(self, seat: int, reason: str) -> None:
+        self.forfeit = (seat, reason)
+        self.log.append(f"{self.names[seat]} forfeits: {reason}")
+        self._finish(forfeit_returns(self.game.num_players, seat))
+
+    def _finish(self, returns: list[float] | tuple[float, ...]) -> None:
+        ranking = ranking_of(returns)
+        self.result = MatchResult(
+            returns=tuple(float(r) for r in returns),
+            ranking=ranking,
+            winner=ranking[0][0] if len(ranking[0]) == 1 else None,
+            moves=self.moves,
+            duration=time.perf_counter() - self._start,
+            forfeits=(self.forfeit,) if self.forfeit else (),
+            history=tuple(self.state.history()),
+        )
+
+    # -- the ladder ------------------------------------------------------------------------
+    def record(self) -> str:
+        """Record the finished game in the ladder as a one-game tournament; its name."""
+        if self.result is None:
+            raise RuntimeError("the game is not over")
+        if self.tournament is not None:
+            return self.tournament
+        config = self.config
+        seats = config.seats
+        sched = ScheduledGame(0, 0, 0, 0, seats, 0, (0,) * len(seats))
+        with Ladder(config.db) as ladder:
+            name = play_name()
+            row = ladder.create_tournament(
+                name,
+                config.game,
+                game_key(config.game, config.params),
+                {"kind": "play", "game": config.game, "params": config.params,
+                 "agents": list(seats)},  # fmt: skip
+                1,
+            )
+            ladder.record_game(row, row_of(sched, self.result))
+            ladder.mark_finished(row)
+        self.tournament = name
+        return name
+
+
+def think(player: InProcessPlayer, turn: int, seat: int, obs: Observation) -> AgentMove:
+    """Ask an agent for its move (runs in a worker thread); a forfeit is an answer too."""
+    try:
+        return AgentMove(turn, seat, player.act(obs))
+    except Forfeit as exc:
+        return AgentMove(turn, seat, None, exc.reason)

@@ -1,0 +1,191 @@
+"""The training config: one dataclass, a docstring per field, loaded from TOML, overridable.
+
+>>> cfg = load_config("liars_dice_duel_ctde", overrides=["total_decisions=20000"])
+
+A config name without a path is looked up among the shipped configs (``trainers/configs``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import games
+
+METHODS = ("ctde", "cadp", "ctedd")
+CRITICS = ("global", "local")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Self-play PPO training of a decentralized actor."""
+
+    # -- what ------------------------------------------------------------------------------
+    game: str = "liars_dice"
+    """Game name (``arena games``)."""
+    params: dict[str, Any] = field(default_factory=dict)
+    """Game parameters; defaults fill the rest."""
+    method: str = "ctde"
+    """``ctde`` (actor on the local observation, critic on the global state), ``cadp``, ``ctedd``."""
+    critic: str = "global"
+    """``global``: the critic sees the global state (CTDE); ``local``: the acting seat's local
+    observation only (the plain-critic baseline)."""
+    name: str = ""
+    """Name of the exported agent (default: derived from the game and method)."""
+    seed: int = 0
+    """Seed of everything: games, sampling, initial weights."""
+    # -- budget and rollout ----------------------------------------------------------------
+    total_decisions: int = 2_000_000
+    """Training budget: decisions collected (all seats)."""
+    num_envs: int = 512
+    """Games played in lockstep; one batched network call per step."""
+    steps_per_env: int = 32
+    """Decisions per game slot per update (games continue across updates)."""
+    # -- networks --------------------------------------------------------------------------
+    actor_hidden: tuple[int, ...] = (256, 256)
+    """Hidden layer sizes of the deployable actor MLP."""
+    critic_hidden: tuple[int, ...] = (256, 256, 256)
+    """Hidden layer sizes of the critic MLP (training only)."""
+    # -- PPO -------------------------------------------------------------------------------
+    lr: float = 1e-4
+    """Adam learning rate at the start."""
+    lr_final: float = 0.0
+    """Learning rate at the end of the budget (linear annealing)."""
+    critic_lr: float = 3e-4
+    """Adam learning rate of the critic (annealed like ``lr``)."""
+    gamma: float = 1.0
+    """Discount per own decision (the games are finite; rewards are terminal)."""
+    gae_lambda: float = 0.95
+    """GAE lambda over each seat's own decisions."""
+    clip: float = 0.1
+    """PPO ratio clip."""
+    epochs: int = 4
+    """Passes over each batch."""
+    minibatches: int = 1
+    """Minibatches per epoch (1: one full batch)."""
+    entropy_coef: float = 0.05
+    """Entropy bonus at the start."""
+    entropy_final: float = 0.0
+    """Entropy bonus at the end of the budget (linear annealing)."""
+    value_coef: float = 0.5
+    """Weight of the critic's squared error."""
+    max_grad_norm: float = 1.0
+    """Gradient clipping (global norm), actor and critic separately."""
+    normalize_advantages: bool = True
+    """Standardise advantages per batch."""
+    # -- opponents -------------------------------------------------------------------------
+    pool_size: int = 8
+    """Past snapshots kept as opponents (0: pure self-play)."""
+    pool_prob: float = 0.2
+    """Probability that a new game seats one learner against a past snapshot."""
+    snapshot_every: int = 20
+    """Updates between snapshots added to the pool."""
+    # -- bookkeeping -----------------------------------------------------------------------
+    eval_every: int = 50
+    """Updates between evaluations (0: only at the end)."""
+    eval_games: int = 200
+    """Games per evaluation opponent (random, heuristic)."""
+    checkpoint_every: int = 25
+    """Updates between checkpoints."""
+    threads: int = 1
+    """torch threads (1 makes runs reproducible)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", games.make(self.game, **self.params).params)
+        object.__setattr__(self, "actor_hidden", tuple(self.actor_hidden))
+        object.__setattr__(self, "critic_hidden", tuple(self.critic_hidden))
+        _check_choice("method", self.method, METHODS)
+        _check_choice("critic", self.critic, CRITICS)
+        for name in ("total_decisions", "num_envs", "steps_per_env", "epochs", "minibatches"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not 0.0 <= self.pool_prob <= 1.0:
+            raise ValueError(f"pool_prob must be in [0, 1], got {self.pool_prob}")
+
+    @property
+    def batch_size(self) -> int:
+        """Decisions per update."""
+        return self.num_envs * self.steps_per_env
+
+    @property
+    def num_updates(self) -> int:
+        """Updates in the budget."""
+        return max(1, self.total_decisions // self.batch_size)
+
+    @property
+    def agent_name(self) -> str:
+        """The exported agent's name."""
+        return self.name or f"{self.game}-{self.method}"
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict of every field."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+
+def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+
+
+def shipped_configs() -> list[str]:
+    """Names of the TOML configs shipped in ``trainers/configs``."""
+    folder = resources.files("trainers") / "configs"
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def _read_toml(name_or_path: str) -> dict[str, Any]:
+    path = Path(name_or_path)
+    if path.suffix == ".toml" and path.exists():
+        text = path.read_text()
+    else:
+        shipped = resources.files("trainers") / "configs" / f"{path.stem}.toml"
+        if not shipped.is_file():
+            raise ValueError(
+                f"no config {name_or_path!r}: give a .toml path or one of "
+                f"{', '.join(shipped_configs())}"
+            )
+        text = shipped.read_text()
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"config {name_or_path!r} is not valid TOML: {exc}") from exc
+
+
+def _parse_override(item: str) -> tuple[str, Any]:
+    key, sep, raw = item.partition("=")
+    if not sep:
+        raise ValueError(f"--set takes KEY=VALUE, got {item!r}")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw  # a bare word is a string
+    return key.strip(), value
+
+
+def config_from_dict(data: dict[str, Any], overrides: list[str] | None = None) -> TrainConfig:
+    """A config from a dict, with ``KEY=VALUE`` overrides (``params.players=4`` for params)."""
+    data = {**data, "params": dict(data.get("params", {}))}
+    for item in overrides or []:
+        key, value = _parse_override(item)
+        if key.startswith("params."):
+            data["params"][key.removeprefix("params.")] = value
+        else:
+            data[key] = value
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"unknown config field {unknown[0]!r}: fields are {', '.join(sorted(known))}")
+    try:
+        return TrainConfig(**data)
+    except TypeError as exc:
+        raise ValueError(f"bad config: {exc}") from exc
+
+
+def load_config(name_or_path: str, overrides: list[str] | None = None) -> TrainConfig:
+    """Load a TOML config (a path, or the name of a shipped one) and apply overrides."""
+    return config_from_dict(_read_toml(name_or_path), overrides)

@@ -1,0 +1,285 @@
+"""The shared training loop: collect, GAE, PPO, snapshots, evaluation, checkpoints, export.
+
+A method (CTDE, CADP, CTEDD) supplies a :class:`Method`: how to build its actor, how the actor
+gives logits during the PPO update (and any extra actor loss), and what to export. Everything
+else (rollouts with a global or local critic, the opponent pool, logging, resume) is here.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+from torch import nn
+
+import games
+from games.core import Game
+from trainers.checkpoint import load_checkpoint, save_checkpoint
+from trainers.config import TrainConfig
+from trainers.evaluate import evaluate
+from trainers.logger import MetricsLog
+from trainers.networks import Critic
+from trainers.ppo import ActorFn, PPOBatch, PPOSettings, ppo_update
+from trainers.rollout import Batch, SelfPlayGames, ValueFn, collect, gae
+
+
+class Method(Protocol):
+    """What a training method plugs into the loop."""
+
+    name: str
+
+    def build_actor(self, cfg: TrainConfig, game: Game) -> nn.Module:
+        """The trained actor (its ``forward(obs)`` gives logits from local observations)."""
+
+    def actor_fn(self, actor: nn.Module, batch: Batch, progress: float) -> ActorFn:
+        """Minibatch -> (logits, extra actor loss), for the PPO update at ``progress``."""
+
+    def deployable(self, actor: nn.Module) -> nn.Module:
+        """The decentralized actor to export (an ``agents.neural.MLPActor``)."""
+
+    def extra_eval(self, actor: nn.Module, game: Game) -> dict[str, float]:
+        """Method-specific evaluation (e.g. CADP(C) vs CADP(D))."""
+
+
+@dataclass
+class Run:
+    """The complete training state."""
+
+    cfg: TrainConfig
+    game: Game
+    actor: nn.Module
+    critic: Critic
+    actor_opt: torch.optim.Optimizer
+    critic_opt: torch.optim.Optimizer
+    games: SelfPlayGames
+    generator: torch.Generator
+    pool: list[nn.Module] = field(default_factory=list)
+    update: int = 0
+    decisions: int = 0
+    wall: float = 0.0
+    """Training seconds so far (over every resume)."""
+
+    @property
+    def use_global(self) -> bool:
+        """Whether the critic reads the global state."""
+        return self.cfg.critic == "global"
+
+
+def build_run(cfg: TrainConfig, method: Method) -> Run:
+    """A fresh run: seeded networks, optimizers and games."""
+    torch.manual_seed(cfg.seed)
+    game = games.make(cfg.game, **cfg.params)
+    actor = method.build_actor(cfg, game)
+    if cfg.critic == "global":
+        critic = Critic(game.state_shape[0], game.num_players, cfg.critic_hidden)
+    else:
+        critic = Critic(game.observation_shape[0], 1, cfg.critic_hidden)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    return Run(
+        cfg, game, actor, critic,
+        torch.optim.Adam(actor.parameters(), lr=cfg.lr, eps=1e-5),
+        torch.optim.Adam(critic.parameters(), lr=cfg.critic_lr, eps=1e-5),
+        SelfPlayGames(game, cfg.num_envs, rng), gen,
+    )  # fmt: skip
+
+
+def checkpoint_payload(run: Run) -> dict[str, Any]:
+    """Everything needed to resume ``run``."""
+    return {
+        "config": run.cfg.to_json(),
+        "update": run.update,
+        "decisions": run.decisions,
+        "wall": run.wall,
+        "actor": run.actor.state_dict(),
+        "critic": run.critic.state_dict(),
+        "actor_opt": run.actor_opt.state_dict(),
+        "critic_opt": run.critic_opt.state_dict(),
+        "pool": [p.state_dict() for p in run.pool],
+        "generator": run.generator.get_state(),
+        "games": run.games.to_json(),
+    }
+
+
+def restore_run(payload: dict[str, Any], cfg: TrainConfig, method: Method) -> Run:
+    """The run saved in ``payload`` (``cfg`` must equal the saved config)."""
+    if payload["config"] != cfg.to_json():
+        raise ValueError("the checkpoint was made with another config; resume without --set")
+    run = build_run(cfg, method)
+    run.actor.load_state_dict(payload["actor"])
+    run.critic.load_state_dict(payload["critic"])
+    run.actor_opt.load_state_dict(payload["actor_opt"])
+    run.critic_opt.load_state_dict(payload["critic_opt"])
+    for state in payload["pool"]:
+        snapshot = copy.deepcopy(run.actor)
+        snapshot.load_state_dict(state)
+        run.pool.append(snapshot)
+    run.generator.set_state(payload["generator"])
+    run.games = SelfPlayGames.from_json(run.game, payload["games"])
+    run.update, run.decisions, run.wall = payload["update"], payload["decisions"], payload["wall"]
+    return run
+
+
+def anneal(start: float, end: float, progress: float) -> float:
+    """Linear interpolation from ``start`` to ``end`` as ``progress`` goes 0 -> 1."""
+    return start + (end - start) * min(max(progress, 0.0), 1.0)
+
+
+def ppo_batch(batch: Batch, advantages: np.ndarray, returns: np.ndarray, use_global: bool) -> PPOBatch:
+    """The learner's decisions of ``batch``, flattened into tensors."""
+    rows = np.flatnonzero(batch.learner.reshape(-1))
+
+    def flat(a: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(a.reshape(-1, *a.shape[2:])[rows]))
+
+    return PPOBatch(
+        obs=flat(batch.obs),
+        critic_in=flat(batch.state if use_global else batch.obs),
+        seat=flat(batch.seat),
+        mask=flat(batch.mask),
+        action=flat(batch.action),
+        old_logp=flat(batch.logp.astype(np.float32)),
+        advantages=flat(advantages.astype(np.float32)),
+        returns=flat(returns.astype(np.float32)),
+        index=torch.from_numpy(rows),
+    )
+
+
+def _settings(cfg: TrainConfig, progress: float) -> PPOSettings:
+    return PPOSettings(
+        clip=cfg.clip,
+        entropy_coef=anneal(cfg.entropy_coef, cfg.entropy_final, progress),
+        value_coef=cfg.value_coef,
+        epochs=cfg.epochs,
+        minibatches=cfg.minibatches,
+        max_grad_norm=cfg.max_grad_norm,
+        normalize_advantages=cfg.normalize_advantages,
+    )
+
+
+def _set_lr(run: Run, progress: float) -> None:
+    cfg = run.cfg
+    for group in run.actor_opt.param_groups:
+        group["lr"] = anneal(cfg.lr, cfg.lr_final, progress)
+    for group in run.critic_opt.param_groups:
+        group["lr"] = anneal(cfg.critic_lr, cfg.critic_lr * cfg.lr_final / cfg.lr if cfg.lr else 0.0, progress)
+
+
+def update_once(run: Run, method: Method) -> dict[str, float]:
+    """One update: collect a batch, compute advantages, run PPO; return the metrics."""
+    cfg = run.cfg
+    progress = run.update / cfg.num_updates
+    _set_lr(run, progress)
+    start = time.perf_counter()
+    value_fn = ValueFn(run.critic, run.use_global)
+    batch = collect(run.games, run.actor, value_fn, run.pool, cfg.steps_per_env, cfg.pool_prob)
+    collect_s = time.perf_counter() - start
+    advantages, returns = gae(batch, cfg.gamma, cfg.gae_lambda)
+    data = ppo_batch(batch, advantages, returns, run.use_global)
+    metrics = ppo_update(
+        method.actor_fn(run.actor, batch, progress), list(run.actor.parameters()), run.critic,
+        run.actor_opt, run.critic_opt, data, _settings(cfg, progress), run.use_global,
+        run.generator,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - start
+    run.update += 1
+    run.decisions += batch.action.size
+    run.wall += elapsed
+    metrics.update(
+        update=run.update, decisions=run.decisions, decisions_per_s=batch.action.size / elapsed,
+        collect_share=collect_s / elapsed, games_finished=float(batch.done.sum()),
+    )  # fmt: skip
+    if cfg.pool_size and run.update % cfg.snapshot_every == 0:
+        run.pool.append(copy.deepcopy(run.actor))
+        del run.pool[: -cfg.pool_size]
+    return metrics
+
+
+def run_eval(run: Run, method: Method) -> dict[str, float]:
+    """Evaluation metrics of the current actor."""
+    actor = method.deployable(run.actor)
+    out = evaluate(actor, run.game, run.cfg.eval_games, seed=run.cfg.seed + run.update)
+    out.update(method.extra_eval(run.actor, run.game))
+    return out
+
+
+def export(run: Run, method: Method, out: Path, evaluation: dict[str, float]) -> Path:
+    """Write the agent package of the current actor to ``out/agent``."""
+    from agents.package import save_package
+
+    training = {
+        "steps": run.decisions,
+        "updates": run.update,
+        "seed": run.cfg.seed,
+        "wall_seconds": round(run.wall, 1),
+        "critic": run.cfg.critic,
+        "config": run.cfg.to_json(),
+    }
+    return save_package(
+        out / "agent", method.deployable(run.actor), name=run.cfg.agent_name, game=run.game,
+        method=method.name, training=training, evaluation=evaluation, overwrite=True,
+    )  # fmt: skip
+
+
+def train(
+    cfg: TrainConfig,
+    method: Method,
+    out: Path,
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    stop_after: int | None = None,
+) -> Run:
+    """Train ``cfg`` with ``method``, writing metrics, checkpoints and the package to ``out``.
+
+    Args:
+        resume: continue from ``out/checkpoint.pt``.
+        progress: show a progress bar.
+        stop_after: stop (with a checkpoint, no export) after this many updates in total;
+            for tests of resume.
+    """
+    from tqdm import tqdm
+
+    torch.set_num_threads(cfg.threads)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    run = restore_run(load_checkpoint(out), cfg, method) if resume else build_run(cfg, method)
+    log = MetricsLog(out)
+    log.truncate(run.update)
+    last = stop_after if stop_after is not None else cfg.num_updates
+    bar = tqdm(total=cfg.num_updates, initial=run.update, unit="upd", disable=not progress)
+    evaluation: dict[str, float] = {}
+    try:
+        while run.update < min(last, cfg.num_updates):
+            metrics = update_once(run, method)
+            if cfg.eval_every and run.update % cfg.eval_every == 0:
+                evaluation = run_eval(run, method)
+                metrics.update(evaluation)
+            log.add(metrics)
+            bar.update(1)
+            bar.set_postfix_str(_postfix(metrics, evaluation), refresh=False)
+            if run.update % cfg.checkpoint_every == 0 or run.update == last:
+                save_checkpoint(out, checkpoint_payload(run))
+    finally:
+        bar.close()
+    if run.update >= cfg.num_updates:
+        if not evaluation or cfg.num_updates % max(cfg.eval_every, 1):
+            evaluation = run_eval(run, method)
+            log.update_last(evaluation)
+        save_checkpoint(out, checkpoint_payload(run))
+        export(run, method, out, evaluation)
+    log.plot(out / "curves.png", f"{cfg.agent_name} ({method.name}, critic {cfg.critic})")
+    return run
+
+
+def _postfix(metrics: dict[str, float], evaluation: dict[str, float]) -> str:
+    parts = [f"{metrics['decisions_per_s']:,.0f} dec/s", f"ent {metrics['entropy']:.2f}"]
+    for key in ("nash_conv", "win_vs_heuristic"):
+        if key in evaluation:
+            parts.append(f"{key} {evaluation[key]:.3f}")
+    return ", ".join(parts)

@@ -1,0 +1,143 @@
+"""The shared PPO update (clipped surrogate, entropy bonus, value regression).
+
+Importable pieces: :func:`ppo_update` runs the epochs over one batch; methods add their own
+actor-side loss through ``extra_actor_loss`` (CADP's pruning loss).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from trainers.rollout import masked_log_softmax
+
+
+@dataclass
+class PPOBatch:
+    """Flattened training samples (learner decisions only), as tensors.
+
+    Attributes:
+        obs: local observations ``[N, obs_dim]``.
+        critic_in: critic inputs ``[N, in_dim]`` (global states or local observations).
+        seat: acting seat ``[N]`` (selects the critic output of a global critic).
+        mask: legal actions ``[N, A]``.
+        action: taken actions ``[N]``.
+        old_logp: log-probabilities at collection ``[N]``.
+        advantages: GAE advantages ``[N]``.
+        returns: value targets ``[N]``.
+        index: row indices into the collection batch ``[N]`` (for method-specific inputs).
+    """
+
+    obs: torch.Tensor
+    critic_in: torch.Tensor
+    seat: torch.Tensor
+    mask: torch.Tensor
+    action: torch.Tensor
+    old_logp: torch.Tensor
+    advantages: torch.Tensor
+    returns: torch.Tensor
+    index: torch.Tensor
+
+
+@dataclass(frozen=True)
+class PPOSettings:
+    """The knobs of one update (annealed values already applied)."""
+
+    clip: float
+    entropy_coef: float
+    value_coef: float
+    epochs: int
+    minibatches: int
+    max_grad_norm: float
+    normalize_advantages: bool
+
+
+ActorFn = Callable[[PPOBatch], tuple[torch.Tensor, torch.Tensor]]
+"""Minibatch -> (logits [n, A], extra actor loss (scalar, e.g. CADP's prune loss))."""
+
+
+def critic_values(critic: nn.Module, mb: PPOBatch, use_global: bool) -> torch.Tensor:
+    """The critic's value of each sample's acting seat."""
+    out = critic(mb.critic_in)
+    if use_global:
+        return out.gather(1, mb.seat[:, None])[:, 0]
+    return out[:, 0]
+
+
+def _minibatch(batch: PPOBatch, rows: torch.Tensor) -> PPOBatch:
+    return PPOBatch(*(getattr(batch, f)[rows] for f in PPOBatch.__dataclass_fields__))
+
+
+def policy_losses(
+    logits: torch.Tensor, mb: PPOBatch, settings: PPOSettings
+) -> dict[str, torch.Tensor]:
+    """Clipped surrogate ``pg_loss``, ``entropy``, ``approx_kl`` and ``clip_frac``."""
+    logp_all = masked_log_softmax(logits, mb.mask)
+    logp = logp_all.gather(1, mb.action[:, None])[:, 0]
+    probs = logp_all.exp()
+    entropy = -(probs * logp_all.masked_fill(~mb.mask, 0.0)).sum(1).mean()
+    adv = mb.advantages
+    if settings.normalize_advantages and len(adv) > 1:
+        adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+    log_ratio = logp - mb.old_logp
+    ratio = log_ratio.exp()
+    clipped = ratio.clamp(1 - settings.clip, 1 + settings.clip)
+    pg_loss = -torch.min(ratio * adv, clipped * adv).mean()
+    with torch.no_grad():
+        approx_kl = ((ratio - 1) - log_ratio).mean()
+        clip_frac = ((ratio - 1).abs() > settings.clip).float().mean()
+    return {"pg_loss": pg_loss, "entropy": entropy, "approx_kl": approx_kl, "clip_frac": clip_frac}
+
+
+def _step(optimizer: torch.optim.Optimizer, loss: torch.Tensor, params, max_norm: float) -> None:
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    nn.utils.clip_grad_norm_(params, max_norm)
+    optimizer.step()
+
+
+def ppo_update(
+    actor_fn: ActorFn,
+    actor_params: list[nn.Parameter],
+    critic: nn.Module,
+    actor_opt: torch.optim.Optimizer,
+    critic_opt: torch.optim.Optimizer,
+    batch: PPOBatch,
+    settings: PPOSettings,
+    use_global: bool,
+    generator: torch.Generator,
+) -> dict[str, float]:
+    """Run the PPO epochs on ``batch``; return the mean of each metric."""
+    n = len(batch.action)
+    sums: dict[str, float] = {}
+    count = 0
+    for _ in range(settings.epochs):
+        order = torch.randperm(n, generator=generator)
+        for rows in order.chunk(settings.minibatches):
+            mb = _minibatch(batch, rows)
+            logits, extra = actor_fn(mb)
+            losses = policy_losses(logits, mb, settings)
+            actor_loss = losses["pg_loss"] - settings.entropy_coef * losses["entropy"] + extra
+            _step(actor_opt, actor_loss, actor_params, settings.max_grad_norm)
+            value_loss = 0.5 * (critic_values(critic, mb, use_global) - mb.returns).pow(2).mean()
+            _step(critic_opt, settings.value_coef * value_loss, critic.parameters(), settings.max_grad_norm)
+            losses.update(value_loss=value_loss, extra_loss=extra)
+            for key, value in losses.items():
+                sums[key] = sums.get(key, 0.0) + float(torch.as_tensor(value).detach())
+            count += 1
+    metrics = {k: v / count for k, v in sums.items()}
+    metrics["explained_variance"] = explained_variance(critic, batch, use_global)
+    return metrics
+
+
+@torch.no_grad()
+def explained_variance(critic: nn.Module, batch: PPOBatch, use_global: bool) -> float:
+    """1 - Var[returns - V] / Var[returns] after the update."""
+    values = critic_values(critic, batch, use_global).numpy()
+    target = batch.returns.numpy()
+    var = float(np.var(target))
+    return float("nan") if var == 0 else 1.0 - float(np.var(target - values)) / var

@@ -1,0 +1,262 @@
+"""Self-play data collection over many games at once, with batched network calls.
+
+``num_envs`` games are stepped in lockstep; at every step each game has one seat to act (chance
+nodes are resolved at once from the rollout's generator). A finished game is replaced by a new
+one, so games run across updates. Each new game either seats the current policy everywhere
+(every seat is a *learner* whose decisions are trained on), or, with probability ``pool_prob``,
+one learner seat against a past snapshot of the policy in every other seat.
+
+Buffers have explicit shapes ``[T, E, ...]`` (T steps per update, E games).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from games.core import Game, State
+
+PolicyLogits = Callable[[torch.Tensor], torch.Tensor]
+"""A network call: local observations [B, obs_dim] -> logits [B, num_actions]."""
+
+NEG_INF = -1e9
+
+
+@dataclass
+class Batch:
+    """One update's worth of decisions (numpy arrays, ``[T, E, ...]``).
+
+    Attributes:
+        obs: local observation of the acting seat.
+        state: global state (for a global critic; empty otherwise).
+        mask: legal actions.
+        action, logp: the sampled action and its log-probability.
+        value: the critic's value of the acting seat.
+        seat: the acting seat (absolute).
+        learner: whether the decision is the learner's (trained on) or a snapshot's.
+        done: whether the game ended right after this decision.
+        returns: the game's returns when ``done`` (zeros otherwise), ``[T, E, P]``.
+        bootstrap: every seat's value at the final states (games still running), ``[E, P]``.
+    """
+
+    obs: np.ndarray
+    state: np.ndarray
+    mask: np.ndarray
+    action: np.ndarray
+    logp: np.ndarray
+    value: np.ndarray
+    seat: np.ndarray
+    learner: np.ndarray
+    done: np.ndarray
+    returns: np.ndarray
+    bootstrap: np.ndarray
+
+
+def masked_log_softmax(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Log-probabilities with illegal actions at a large negative value."""
+    return torch.log_softmax(logits.masked_fill(~mask, NEG_INF), dim=-1)
+
+
+def gumbel_sample(logp: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Sample one action per row of log-probabilities (Gumbel-max, seeded by ``rng``)."""
+    return np.argmax(logp + rng.gumbel(size=logp.shape), axis=1)
+
+
+class SelfPlayGames:
+    """The games being played, their seating, and the generator of all their randomness."""
+
+    def __init__(self, game: Game, num_envs: int, rng: np.random.Generator) -> None:
+        self.game = game
+        self.rng = rng
+        self.num_envs = num_envs
+        n = game.num_players
+        self.states: list[State] = [game.new_initial_state() for _ in range(num_envs)]
+        self.learner = np.ones((num_envs, n), dtype=bool)
+        """Seats played by the current policy."""
+        self.opponent = np.full(num_envs, -1, dtype=np.int64)
+        """Snapshot index playing the non-learner seats (-1: none)."""
+        for e in range(num_envs):
+            self._resolve_chance(e)
+
+    def _resolve_chance(self, e: int) -> None:
+        state = self.states[e]
+        while state.is_chance_node():
+            state.apply_action(state.sample_chance(self.rng))
+
+    def new_game(self, e: int, pool_size: int, pool_prob: float) -> None:
+        """Start a new game in slot ``e`` and draw its seating."""
+        self.states[e] = self.game.new_initial_state()
+        n = self.game.num_players
+        if pool_size and self.rng.random() < pool_prob:
+            self.learner[e] = False
+            self.learner[e, self.rng.integers(n)] = True
+            self.opponent[e] = self.rng.integers(pool_size)
+        else:
+            self.learner[e] = True
+            self.opponent[e] = -1
+        self._resolve_chance(e)
+
+    def seats(self) -> np.ndarray:
+        """The seat to act in every game."""
+        return np.fromiter((s.current_player() for s in self.states), np.int64, self.num_envs)
+
+    def observations(self, seats: Sequence[int]) -> np.ndarray:
+        """Local observations of the given seats, one per game ``[E, obs_dim]``."""
+        return np.stack([s.observation_tensor(int(p)) for s, p in zip(self.states, seats, strict=True)])
+
+    def masks(self) -> np.ndarray:
+        """Legal masks of the seats to act ``[E, A]``."""
+        return np.stack([s.legal_actions_mask() for s in self.states]).astype(bool)
+
+    def global_states(self) -> np.ndarray:
+        """Global states ``[E, state_dim]``."""
+        return np.stack([s.global_state_tensor() for s in self.states])
+
+    def to_json(self) -> dict:
+        """Everything needed to rebuild the games exactly (for checkpoints)."""
+        return {
+            "histories": [s.history() for s in self.states],
+            "learner": self.learner.tolist(),
+            "opponent": self.opponent.tolist(),
+            "rng": self.rng.bit_generator.state,
+        }
+
+    @classmethod
+    def from_json(cls, game: Game, data: dict) -> SelfPlayGames:
+        """Rebuild the games saved by :meth:`to_json` (replaying their histories)."""
+        rng = np.random.default_rng()
+        rng.bit_generator.state = data["rng"]
+        games_ = cls.__new__(cls)
+        games_.game, games_.rng, games_.num_envs = game, rng, len(data["histories"])
+        games_.states = []
+        for history in data["histories"]:
+            state = game.new_initial_state()
+            for action in history:
+                state.apply_action(action)
+            games_.states.append(state)
+        games_.learner = np.array(data["learner"], dtype=bool)
+        games_.opponent = np.array(data["opponent"], dtype=np.int64)
+        return games_
+
+
+class ValueFn:
+    """The critic as the rollout sees it: values of seats, from global or local inputs."""
+
+    def __init__(self, critic: torch.nn.Module, use_global: bool) -> None:
+        self.critic = critic
+        self.use_global = use_global
+
+    @torch.no_grad()
+    def acting(self, obs: np.ndarray, state: np.ndarray, seats: np.ndarray) -> np.ndarray:
+        """Value of the acting seat of each game."""
+        if self.use_global:
+            values = self.critic(torch.from_numpy(state)).numpy()
+            return values[np.arange(len(seats)), seats]
+        return self.critic(torch.from_numpy(obs)).numpy()[:, 0]
+
+    @torch.no_grad()
+    def all_seats(self, games_: SelfPlayGames) -> np.ndarray:
+        """Every seat's value in every game ``[E, P]`` (for bootstrapping)."""
+        if self.use_global:
+            return self.critic(torch.from_numpy(games_.global_states())).numpy()
+        n = games_.game.num_players
+        cols = [
+            self.critic(torch.from_numpy(games_.observations([p] * games_.num_envs))).numpy()[:, 0]
+            for p in range(n)
+        ]
+        return np.stack(cols, axis=1)
+
+
+@torch.no_grad()
+def _policy_logp(
+    actor: PolicyLogits, pool: Sequence[PolicyLogits], games_: SelfPlayGames,
+    obs: np.ndarray, mask: np.ndarray, seats: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Log-probabilities of the policy acting in each game; and whether it is the learner."""
+    obs_t, mask_t = torch.from_numpy(obs), torch.from_numpy(mask)
+    logp = masked_log_softmax(actor(obs_t), mask_t)
+    learner = games_.learner[np.arange(games_.num_envs), seats]
+    for k in np.unique(games_.opponent[~learner]):
+        rows = torch.from_numpy(np.flatnonzero(~learner & (games_.opponent == k)))
+        logp[rows] = masked_log_softmax(pool[int(k)](obs_t[rows]), mask_t[rows])
+    return logp.numpy(), learner
+
+
+def collect(
+    games_: SelfPlayGames,
+    actor: PolicyLogits,
+    value_fn: ValueFn,
+    pool: Sequence[PolicyLogits],
+    steps: int,
+    pool_prob: float,
+) -> Batch:
+    """Play ``steps`` decisions in every game and return the batch."""
+    e_, p_ = games_.num_envs, games_.game.num_players
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in Batch.__dataclass_fields__}
+    for _ in range(steps):
+        seats = games_.seats()
+        obs, mask = games_.observations(seats), games_.masks()
+        state = games_.global_states() if value_fn.use_global else np.zeros((e_, 0), np.float32)
+        logp_all, learner = _policy_logp(actor, pool, games_, obs, mask, seats)
+        action = gumbel_sample(logp_all, games_.rng)
+        done, returns = _apply(games_, action, len(pool), pool_prob)
+        step = dict(
+            obs=obs, state=state, mask=mask, action=action, seat=seats, learner=learner,
+            logp=logp_all[np.arange(e_), action], value=value_fn.acting(obs, state, seats),
+            done=done, returns=returns,
+        )  # fmt: skip
+        for key, value in step.items():
+            cols[key].append(value)
+    stacked = {k: np.stack(v) for k, v in cols.items() if v}
+    return Batch(**stacked, bootstrap=value_fn.all_seats(games_).reshape(e_, p_))
+
+
+def _apply(
+    games_: SelfPlayGames, actions: np.ndarray, pool_size: int, pool_prob: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Apply one action per game; restart finished games. Returns (done, returns)."""
+    done = np.zeros(games_.num_envs, dtype=bool)
+    returns = np.zeros((games_.num_envs, games_.game.num_players), dtype=np.float32)
+    for e, (state, action) in enumerate(zip(games_.states, actions, strict=True)):
+        state.apply_action(int(action))
+        games_._resolve_chance(e)
+        if state.is_terminal():
+            done[e] = True
+            returns[e] = state.returns()
+            games_.new_game(e, pool_size, pool_prob)
+    return done, returns
+
+
+def gae(batch: Batch, gamma: float, lam: float) -> tuple[np.ndarray, np.ndarray]:
+    """Advantages and value targets per seat over that seat's own decisions.
+
+    Walking back in time, every game slot keeps, per seat, the value and advantage of that
+    seat's next decision; a game's end resets them and leaves its returns as the reward of
+    each seat's last decision; the acting seat's GAE step then reads them.
+
+    Returns:
+        ``(advantages, returns)``, each ``[T, E]``.
+    """
+    t_, e_ = batch.action.shape
+    rows = np.arange(e_)
+    next_value = batch.bootstrap.astype(np.float64).copy()
+    next_adv = np.zeros_like(next_value)
+    reward = np.zeros_like(next_value)
+    advantages = np.zeros((t_, e_))
+    for t in range(t_ - 1, -1, -1):
+        ended = batch.done[t]
+        next_value[ended] = 0.0
+        next_adv[ended] = 0.0
+        reward[ended] = batch.returns[t][ended]
+        seat = batch.seat[t]
+        value = batch.value[t]
+        delta = reward[rows, seat] + gamma * next_value[rows, seat] - value
+        adv = delta + gamma * lam * next_adv[rows, seat]
+        advantages[t] = adv
+        next_adv[rows, seat] = adv
+        next_value[rows, seat] = value
+        reward[rows, seat] = 0.0
+    return advantages, advantages + batch.value
