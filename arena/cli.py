@@ -394,6 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_agents)
 
     _add_tournament_parser(sub)
+    from arena.cli_train import add_parsers
+
+    add_parsers(sub)
 
     p = sub.add_parser("ladder", help="ratings of every game configuration in the ladder")
     p.add_argument("--game", help="only this game")

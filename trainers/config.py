@@ -135,7 +135,9 @@ def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
 def shipped_configs() -> list[str]:
     """Names of the TOML configs shipped in ``trainers/configs``."""
     folder = resources.files("trainers") / "configs"
-    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
+    )
 
 
 def _read_toml(name_or_path: str) -> dict[str, Any]:
@@ -179,7 +181,9 @@ def config_from_dict(data: dict[str, Any], overrides: list[str] | None = None) -
     known = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ValueError(f"unknown config field {unknown[0]!r}: fields are {', '.join(sorted(known))}")
+        raise ValueError(
+            f"unknown config field {unknown[0]!r}: fields are {', '.join(sorted(known))}"
+        )
     try:
         return TrainConfig(**data)
     except TypeError as exc:

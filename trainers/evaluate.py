@@ -96,7 +96,11 @@ def _won(state, seat: int) -> bool:
 
 
 def evaluate(
-    actor: Logits, game: Game, games: int, seed: int, opponents: Sequence[str] = ("random", "heuristic")
+    actor: Logits,
+    game: Game,
+    games: int,
+    seed: int,
+    opponents: Sequence[str] = ("random", "heuristic"),
 ) -> dict[str, float]:
     """Win rates against each opponent, and NashConv in the OpenSpiel configuration."""
     out: dict[str, float] = {}

@@ -74,8 +74,11 @@ class MetricsLog:
             for key in keys:
                 pts = [(r["decisions"], r[key]) for r in self.rows if r.get(key) is not None]
                 if pts:
-                    ax.plot(*zip(*pts, strict=True), label=key, marker="." if len(pts) < 50 else None)
-            ax.legend(loc="best", fontsize=8)
+                    ax.plot(
+                        *zip(*pts, strict=True), label=key, marker="." if len(pts) < 50 else None
+                    )
+            if ax.lines:
+                ax.legend(loc="best", fontsize=8)
             ax.grid(alpha=0.3)
         axes[-1].set_xlabel("decisions")
         axes[0].set_title(title)

@@ -130,7 +130,9 @@ def anneal(start: float, end: float, progress: float) -> float:
     return start + (end - start) * min(max(progress, 0.0), 1.0)
 
 
-def ppo_batch(batch: Batch, advantages: np.ndarray, returns: np.ndarray, use_global: bool) -> PPOBatch:
+def ppo_batch(
+    batch: Batch, advantages: np.ndarray, returns: np.ndarray, use_global: bool
+) -> PPOBatch:
     """The learner's decisions of ``batch``, flattened into tensors."""
     rows = np.flatnonzero(batch.learner.reshape(-1))
 
@@ -167,7 +169,9 @@ def _set_lr(run: Run, progress: float) -> None:
     for group in run.actor_opt.param_groups:
         group["lr"] = anneal(cfg.lr, cfg.lr_final, progress)
     for group in run.critic_opt.param_groups:
-        group["lr"] = anneal(cfg.critic_lr, cfg.critic_lr * cfg.lr_final / cfg.lr if cfg.lr else 0.0, progress)
+        group["lr"] = anneal(
+            cfg.critic_lr, cfg.critic_lr * cfg.lr_final / cfg.lr if cfg.lr else 0.0, progress
+        )
 
 
 def update_once(run: Run, method: Method) -> dict[str, float]:

@@ -124,7 +124,12 @@ def ppo_update(
             actor_loss = losses["pg_loss"] - settings.entropy_coef * losses["entropy"] + extra
             _step(actor_opt, actor_loss, actor_params, settings.max_grad_norm)
             value_loss = 0.5 * (critic_values(critic, mb, use_global) - mb.returns).pow(2).mean()
-            _step(critic_opt, settings.value_coef * value_loss, critic.parameters(), settings.max_grad_norm)
+            _step(
+                critic_opt,
+                settings.value_coef * value_loss,
+                critic.parameters(),
+                settings.max_grad_norm,
+            )
             losses.update(value_loss=value_loss, extra_loss=extra)
             for key, value in losses.items():
                 sums[key] = sums.get(key, 0.0) + float(torch.as_tensor(value).detach())

@@ -105,7 +105,9 @@ class SelfPlayGames:
 
     def observations(self, seats: Sequence[int]) -> np.ndarray:
         """Local observations of the given seats, one per game ``[E, obs_dim]``."""
-        return np.stack([s.observation_tensor(int(p)) for s, p in zip(self.states, seats, strict=True)])
+        return np.stack(
+            [s.observation_tensor(int(p)) for s, p in zip(self.states, seats, strict=True)]
+        )
 
     def masks(self) -> np.ndarray:
         """Legal masks of the seats to act ``[E, A]``."""

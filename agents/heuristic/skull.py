@@ -96,6 +96,7 @@ class SkullStrategy:
         block_threshold: the least estimated success chance of a high bidder who would win
             the game with it at which it raises to stop them, whatever its own chance.
         skull_open: probability of opening a round with the skull (without a point).
+        point_skull: added to ``skull_open`` once it has a point.
         skull_later: probability of adding the skull on top of roses later in a round.
         bluff: probability mass of the other choice in close bidding decisions.
         bid_trust: factor on a bidder's skull chance (a bid claims roses).
@@ -107,6 +108,7 @@ class SkullStrategy:
         threshold: float = 0.5,
         block_threshold: float = 0.25,
         skull_open: float = 0.2,
+        point_skull: float = 0.15,
         skull_later: float = 0.05,
         bluff: float = 0.05,
         bid_trust: float = 0.85,
@@ -117,6 +119,7 @@ class SkullStrategy:
         self.threshold = threshold
         self.block_threshold = block_threshold
         self.skull_open = skull_open
+        self.point_skull = point_skull
         self.skull_later = skull_later
         self.bluff = bluff
         self.bid_trust = bid_trust
@@ -276,7 +279,7 @@ class SkullStrategy:
         if not view.hand_roses or not view.hand_skulls:
             return {int(Disc.ROSE if view.hand_roses else Disc.SKULL): 1.0}
         if opening:
-            p = self.skull_open * (1.75 if view.points[0] > 0 else 1.0)
+            p = min(self.skull_open + (self.point_skull if view.points[0] > 0 else 0.0), 1.0)
         else:
             p = 0.0 if view.own_skull_down else self.skull_later
         return {int(Disc.ROSE): 1.0 - p, int(Disc.SKULL): p}

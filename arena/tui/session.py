@@ -233,8 +233,12 @@ class GameSession:
                 name,
                 config.game,
                 game_key(config.game, config.params),
-                {"kind": "play", "game": config.game, "params": config.params,
-                 "agents": list(seats)},  # fmt: skip
+                {
+                    "kind": "play",
+                    "game": config.game,
+                    "params": config.params,
+                    "agents": list(seats),
+                },  # fmt: skip
                 1,
             )
             ladder.record_game(row, row_of(sched, self.result))

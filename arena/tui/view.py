@@ -508,7 +508,9 @@ def describe_round(view: RoundView, names: Sequence[str]) -> str:
     """A finished round in plain words."""
     if isinstance(view, DiceRoundView):
         hands = "; ".join(f"{names[s]}: {_dice(h)}" for s, h in enumerate(view.hands) if h)
-        wild = f" (or the wild {view.wild_face})" if view.wild_face not in (0, view.bid.face) else ""
+        wild = (
+            f" (or the wild {view.wild_face})" if view.wild_face not in (0, view.bid.face) else ""
+        )
         verdict = "the bid stood" if view.stood else "the bid failed"
         loss = f"{_who(names, view.loser, 'lose')} a die"
         if view.dice_left == 0:
@@ -530,9 +532,7 @@ def _describe_skull_round(view: SkullRoundView, names: Sequence[str]) -> str:
     if view.success:
         return f"{head}: success, {_who(names, view.challenger, 'score')} a point"
     owner = (
-        "their own"
-        if view.skull_owner == view.challenger
-        else possessive(names, view.skull_owner)
+        "their own" if view.skull_owner == view.challenger else possessive(names, view.skull_owner)
     )
     if names[view.challenger] == "you" and owner == "their own":
         owner = "your own"

@@ -1,0 +1,105 @@
+"""CTDE training end to end on tiny budgets: packages, resume, GAE, configs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import games
+from agents.base import load_agent
+from arena.match import play_match
+from arena.players import InProcessPlayer
+from trainers.checkpoint import load_checkpoint
+from trainers.config import load_config, shipped_configs
+from trainers.ctde import train_ctde
+from trainers.rollout import Batch, gae
+
+TINY = [
+    "total_decisions=3000", "num_envs=32", "steps_per_env=16", "eval_every=0",
+    "eval_games=20", "checkpoint_every=2", "actor_hidden=[32]", "critic_hidden=[32]",
+    "pool_size=2", "snapshot_every=2", "pool_prob=0.5",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "config, extra",
+    [
+        ("liars_dice_duel_ctde", []),
+        ("liars_dice_ctde", ["params.players=3", "params.dice=2"]),
+        ("skull_ctde", ["params.players=3"]),
+        ("skull_ctde", ["params.players=3", "critic=local"]),
+    ],
+)
+def test_tiny_run_exports_a_package_that_plays(tmp_path, config, extra):
+    cfg = load_config(config, TINY + extra)
+    run = train_ctde(cfg, tmp_path, progress=False)
+    assert run.update == cfg.num_updates
+    assert (tmp_path / "metrics.csv").exists() and (tmp_path / "curves.png").exists()
+    spec = str(tmp_path / "agent")
+    game = games.make(cfg.game, **cfg.params)
+    players = [InProcessPlayer(spec)] + [InProcessPlayer("random")] * (game.num_players - 1)
+    result = play_match(game, players, deal=1, seeds=list(range(game.num_players)))
+    assert not result.forfeits
+    agent = load_agent(spec)
+    assert agent.supports(game) is None
+    other = games.make(cfg.game, **{**cfg.params, "players": cfg.params["players"] + 1})
+    assert agent.supports(other) is not None
+
+
+def _weights(module: torch.nn.Module) -> list[np.ndarray]:
+    return [p.detach().numpy().copy() for p in module.parameters()]
+
+
+def test_resume_continues_exactly(tmp_path):
+    cfg = load_config("skull_ctde", TINY + ["params.players=3", "total_decisions=4000"])
+    whole = train_ctde(cfg, tmp_path / "whole", progress=False)
+    part = train_ctde(cfg, tmp_path / "part", progress=False, stop_after=3)
+    saved = load_checkpoint(tmp_path / "part")
+    assert saved["update"] == 3 and saved["actor_opt"]["state"]  # optimizer moments saved
+    resumed = train_ctde(cfg, tmp_path / "part", progress=False, resume=True)
+    assert resumed.update == whole.update == cfg.num_updates
+    for a, b in zip(_weights(whole.actor), _weights(resumed.actor), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(_weights(whole.critic), _weights(resumed.critic), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_resume_refuses_another_config(tmp_path):
+    cfg = load_config("skull_ctde", TINY + ["params.players=3"])
+    train_ctde(cfg, tmp_path, progress=False, stop_after=1)
+    other = load_config("skull_ctde", TINY + ["params.players=3", "lr=0.5"])
+    with pytest.raises(ValueError, match="another config"):
+        train_ctde(other, tmp_path, progress=False, resume=True)
+
+
+def test_gae_follows_each_seats_own_decisions():
+    # One game slot, two seats alternating: seat 0, seat 1, seat 0 (game ends: returns +1/-1),
+    # then seat 1 of a new game. lambda=1, gamma=1: advantages are returns minus values.
+    batch = Batch(
+        obs=np.zeros((4, 1, 1)), state=np.zeros((4, 1, 0)), mask=np.ones((4, 1, 2), bool),
+        action=np.zeros((4, 1), int), logp=np.zeros((4, 1)),
+        value=np.array([[0.1], [0.2], [0.3], [0.4]]), seat=np.array([[0], [1], [0], [1]]),
+        learner=np.ones((4, 1), bool), done=np.array([[False], [False], [True], [False]]),
+        returns=np.array([[[0, 0]], [[0, 0]], [[1.0, -1.0]], [[0, 0]]]),
+        bootstrap=np.array([[0.5, 0.7]]),
+    )  # fmt: skip
+    adv, ret = gae(batch, gamma=1.0, lam=1.0)
+    np.testing.assert_allclose(adv[:, 0], [1 - 0.1, -1 - 0.2, 1 - 0.3, 0.7 - 0.4])
+    np.testing.assert_allclose(ret[:, 0], [1.0, -1.0, 1.0, 0.7])
+    adv, _ = gae(batch, gamma=1.0, lam=0.0)  # one-step TD: next own value
+    np.testing.assert_allclose(adv[:, 0], [0.3 - 0.1, -1 - 0.2, 1 - 0.3, 0.7 - 0.4])
+
+
+def test_shipped_configs_load_and_bad_overrides_are_refused():
+    assert {"liars_dice_duel_ctde", "liars_dice_ctde", "skull_ctde"} <= set(shipped_configs())
+    for name in shipped_configs():
+        load_config(name)
+    with pytest.raises(ValueError, match="unknown config field"):
+        load_config("skull_ctde", ["learning_rate=1"])
+    with pytest.raises(ValueError, match="players"):
+        load_config("skull_ctde", ["params.players=9"])
+    with pytest.raises(ValueError, match="no config"):
+        load_config("nonexistent")
+    with pytest.raises(ValueError, match="critic"):
+        load_config("skull_ctde", ["critic=psychic"])
