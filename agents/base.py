@@ -128,6 +128,8 @@ def resolve(spec: str) -> AgentFactory:
     Raises:
         AgentSpecError: for an unknown or broken spec (the message says what is known).
     """
+    import agents.package  # noqa: F401  (registers the package and zoo:NAME resolvers)
+
     spec = spec.strip()
     if spec in BUILTINS:
         return _import_factory(BUILTINS[spec], spec)

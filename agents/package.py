@@ -729,8 +729,12 @@ def _zoo_factory(name: str) -> AgentFactory:
     path = zoo.zoo_path(name)
     if path is None:
         names = zoo.zoo_names()
-        known = ", ".join(f"zoo:{n}" for n in names) if names else "none: the zoo is empty"
-        raise AgentSpecError(f"unknown zoo agent 'zoo:{name}': bundled agents are {known}")
+        known = (
+            f"bundled agents are {', '.join(f'zoo:{n}' for n in names)}"
+            if names
+            else "the zoo is empty (no trained agent is bundled yet)"
+        )
+        raise AgentSpecError(f"unknown zoo agent 'zoo:{name}': {known}")
     return partial(open_agent, path, name=f"zoo:{name}")
 
 

@@ -320,6 +320,57 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_play(args: argparse.Namespace) -> int:
+    """Play a game against agents in the terminal (a Textual app); record it in the ladder."""
+    from arena import tui
+
+    config = tui.make_config(
+        args.game,
+        players=args.players,
+        params=parse_params(args.param),
+        opponents=args.opponents,
+        seat=args.seat,
+        seed=args.seed,
+        name=args.name,
+        db=args.db,
+        delay=args.delay,
+    )  # bad input -> ValueError before the app starts
+    return tui.run_play(config)
+
+
+def _add_play_parser(sub) -> None:
+    p = sub.add_parser(
+        "play",
+        help="play a game against agents in the terminal",
+        description=(
+            "Play Skull or Liar's Dice against agents in a terminal app; finished games are "
+            "recorded in the ladder as human:NAME. Defaults: 4 players (Liar's Dice: 5 dice, "
+            "elimination) against the best bundled agent."
+        ),
+    )
+    p.add_argument("game", help="game name (see `arena games`)")
+    p.add_argument("--players", type=int, help="seats at the table (the game's players parameter)")
+    p.add_argument("--param", action="append", metavar="K=V", help="game parameter (repeatable)")
+    p.add_argument(
+        "--opponents",
+        metavar="SPEC,...",
+        help="agent specs: one for every opponent, or one per other seat (default: the best "
+        "bundled agent)",
+    )
+    p.add_argument("--seat", type=int, default=0, help="your seat, from 0 (default 0)")
+    p.add_argument("--seed", type=int, help="seed of the dice / random draws and the agents")
+    p.add_argument("--name", help="your name in the ladder (default: your login name)")
+    p.add_argument(
+        "--delay",
+        type=float,
+        default=0.6,
+        metavar="SECONDS",
+        help="least time an agent's move takes, so you can follow (default 0.6)",
+    )
+    _add_db(p)
+    p.set_defaults(func=cmd_play)
+
+
 # -- parser -----------------------------------------------------------------------------------
 def _add_db(p: argparse.ArgumentParser) -> None:
     p.add_argument(
@@ -394,6 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_agents)
 
     _add_tournament_parser(sub)
+    _add_play_parser(sub)
     from arena.cli_train import add_parsers
 
     add_parsers(sub)

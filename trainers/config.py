@@ -31,7 +31,7 @@ class TrainConfig:
     params: dict[str, Any] = field(default_factory=dict)
     """Game parameters; defaults fill the rest."""
     method: str = "ctde"
-    """``ctde`` (actor on the local observation, critic on the global state), ``cadp``, ``ctedd``."""
+    """``ctde`` (local actor, critic on the global state), ``cadp`` or ``ctedd``."""
     critic: str = "global"
     """``global``: the critic sees the global state (CTDE); ``local``: the acting seat's local
     observation only (the plain-critic baseline)."""
@@ -85,6 +85,11 @@ class TrainConfig:
     """Probability that a new game seats one learner against a past snapshot."""
     snapshot_every: int = 20
     """Updates between snapshots added to the pool."""
+    opponent_agents: tuple[str, ...] = ()
+    """Fixed opponent agents (specs, e.g. ``heuristic``) for some games."""
+    opponent_agent_prob: float = 0.0
+    """Probability that a new game seats one learner against a fixed agent in the other seats.
+    (A resumed run replays the games in progress but not the fixed agents' own random draws.)"""
     # -- bookkeeping -----------------------------------------------------------------------
     eval_every: int = 50
     """Updates between evaluations (0: only at the end)."""
@@ -99,13 +104,16 @@ class TrainConfig:
         object.__setattr__(self, "params", games.make(self.game, **self.params).params)
         object.__setattr__(self, "actor_hidden", tuple(self.actor_hidden))
         object.__setattr__(self, "critic_hidden", tuple(self.critic_hidden))
+        object.__setattr__(self, "opponent_agents", tuple(self.opponent_agents))
         _check_choice("method", self.method, METHODS)
         _check_choice("critic", self.critic, CRITICS)
         for name in ("total_decisions", "num_envs", "steps_per_env", "epochs", "minibatches"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if not 0.0 <= self.pool_prob <= 1.0:
-            raise ValueError(f"pool_prob must be in [0, 1], got {self.pool_prob}")
+        if not 0.0 <= self.pool_prob <= 1.0 or not 0.0 <= self.opponent_agent_prob <= 1.0:
+            raise ValueError("pool_prob and opponent_agent_prob must be in [0, 1]")
+        if self.pool_prob + self.opponent_agent_prob > 1.0:
+            raise ValueError("pool_prob + opponent_agent_prob must not exceed 1")
 
     @property
     def batch_size(self) -> int:

@@ -54,7 +54,7 @@ def win_rate(
     states = [game.new_initial_state() for _ in range(games)]
     learner = np.arange(games) % n
     agents = [[load_agent(opponent) for _ in range(n)] for _ in range(games)]
-    for g, seats in enumerate(agents):
+    for seats in agents:
         for seat, agent in enumerate(seats):
             agent.reset(game, seat, int(rng.integers(2**31)))
     live = list(range(games))

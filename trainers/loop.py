@@ -25,7 +25,7 @@ from trainers.evaluate import evaluate
 from trainers.logger import MetricsLog
 from trainers.networks import Critic
 from trainers.ppo import ActorFn, PPOBatch, PPOSettings, ppo_update
-from trainers.rollout import Batch, SelfPlayGames, ValueFn, collect, gae
+from trainers.rollout import Batch, Opponents, SelfPlayGames, ValueFn, collect, gae
 
 
 class Method(Protocol):
@@ -181,7 +181,8 @@ def update_once(run: Run, method: Method) -> dict[str, float]:
     _set_lr(run, progress)
     start = time.perf_counter()
     value_fn = ValueFn(run.critic, run.use_global)
-    batch = collect(run.games, run.actor, value_fn, run.pool, cfg.steps_per_env, cfg.pool_prob)
+    mix = Opponents(len(run.pool), cfg.pool_prob, cfg.opponent_agents, cfg.opponent_agent_prob)
+    batch = collect(run.games, run.actor, value_fn, run.pool, cfg.steps_per_env, mix)
     collect_s = time.perf_counter() - start
     advantages, returns = gae(batch, cfg.gamma, cfg.gae_lambda)
     data = ppo_batch(batch, advantages, returns, run.use_global)

@@ -4,7 +4,9 @@
 nodes are resolved at once from the rollout's generator). A finished game is replaced by a new
 one, so games run across updates. Each new game either seats the current policy everywhere
 (every seat is a *learner* whose decisions are trained on), or, with probability ``pool_prob``,
-one learner seat against a past snapshot of the policy in every other seat.
+one learner seat against a past snapshot of the policy in every other seat, or, with
+probability ``agent_prob``, one learner seat against a fixed agent (e.g. ``heuristic``) in
+every other seat. Fixed agents act from their local observation like any agent.
 
 Buffers have explicit shapes ``[T, E, ...]`` (T steps per update, E games).
 """
@@ -17,12 +19,30 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from agents.base import Agent, load_agent
 from games.core import Game, State
 
 PolicyLogits = Callable[[torch.Tensor], torch.Tensor]
 """A network call: local observations [B, obs_dim] -> logits [B, num_actions]."""
 
 NEG_INF = -1e9
+
+
+@dataclass(frozen=True)
+class Opponents:
+    """How new games are seated (see the module docstring).
+
+    Attributes:
+        pool_size: snapshots currently in the pool.
+        pool_prob: probability of a game against a snapshot (when the pool is not empty).
+        agents: specs of fixed opponent agents.
+        agent_prob: probability of a game against one of ``agents``.
+    """
+
+    pool_size: int = 0
+    pool_prob: float = 0.0
+    agents: tuple[str, ...] = ()
+    agent_prob: float = 0.0
 
 
 @dataclass
@@ -77,7 +97,12 @@ class SelfPlayGames:
         self.learner = np.ones((num_envs, n), dtype=bool)
         """Seats played by the current policy."""
         self.opponent = np.full(num_envs, -1, dtype=np.int64)
-        """Snapshot index playing the non-learner seats (-1: none)."""
+        """Who plays the non-learner seats: a snapshot index (>= 0), -1 none (self-play), or
+        fixed agent ``j`` coded as ``-2 - j``."""
+        self.fixed: dict[tuple[int, int, str], Agent] = {}
+        """Fixed opponent agents by (game slot, seat, spec), reused across games."""
+        self.fixed_seeds: dict[int, tuple[str, list[int]]] = {}
+        """Per game slot against fixed agents: their spec and per-seat reset seeds."""
         for e in range(num_envs):
             self._resolve_chance(e)
 
@@ -86,18 +111,38 @@ class SelfPlayGames:
         while state.is_chance_node():
             state.apply_action(state.sample_chance(self.rng))
 
-    def new_game(self, e: int, pool_size: int, pool_prob: float) -> None:
+    def new_game(self, e: int, mix: Opponents) -> None:
         """Start a new game in slot ``e`` and draw its seating."""
         self.states[e] = self.game.new_initial_state()
         n = self.game.num_players
-        if pool_size and self.rng.random() < pool_prob:
+        u = self.rng.random()
+        self.learner[e] = True
+        self.opponent[e] = -1
+        if mix.pool_size and u < mix.pool_prob:
+            self.opponent[e] = self.rng.integers(mix.pool_size)
+        elif mix.agents and u < mix.pool_prob + mix.agent_prob:
+            j = int(self.rng.integers(len(mix.agents)))
+            self.opponent[e] = -2 - j
+            self._reset_fixed(e, mix.agents[j])
+        if self.opponent[e] != -1:
             self.learner[e] = False
             self.learner[e, self.rng.integers(n)] = True
-            self.opponent[e] = self.rng.integers(pool_size)
-        else:
-            self.learner[e] = True
-            self.opponent[e] = -1
         self._resolve_chance(e)
+
+    def _reset_fixed(self, e: int, spec: str, seeds: list[int] | None = None) -> None:
+        n = self.game.num_players
+        seeds = seeds or [int(s) for s in self.rng.integers(2**31, size=n)]
+        self.fixed_seeds[e] = (spec, seeds)
+        for seat in range(n):
+            key = (e, seat, spec)
+            if key not in self.fixed:
+                self.fixed[key] = load_agent(spec)
+            self.fixed[key].reset(self.game, seat, seeds[seat])
+
+    def fixed_action(self, e: int, seat: int, spec: str) -> int:
+        """The move of the fixed agent ``spec`` in seat ``seat`` of game slot ``e``."""
+        state = self.states[e]
+        return int(self.fixed[(e, seat, spec)].act(state.observation(seat)))
 
     def seats(self) -> np.ndarray:
         """The seat to act in every game."""
@@ -123,6 +168,7 @@ class SelfPlayGames:
             "histories": [s.history() for s in self.states],
             "learner": self.learner.tolist(),
             "opponent": self.opponent.tolist(),
+            "fixed": {str(e): [spec, seeds] for e, (spec, seeds) in self.fixed_seeds.items()},
             "rng": self.rng.bit_generator.state,
         }
 
@@ -141,6 +187,10 @@ class SelfPlayGames:
             games_.states.append(state)
         games_.learner = np.array(data["learner"], dtype=bool)
         games_.opponent = np.array(data["opponent"], dtype=np.int64)
+        games_.fixed, games_.fixed_seeds = {}, {}
+        for e, (spec, seeds) in data.get("fixed", {}).items():
+            if games_.opponent[int(e)] <= -2:
+                games_._reset_fixed(int(e), spec, seeds)
         return games_
 
 
@@ -182,6 +232,8 @@ def _policy_logp(
     logp = masked_log_softmax(actor(obs_t), mask_t)
     learner = games_.learner[np.arange(games_.num_envs), seats]
     for k in np.unique(games_.opponent[~learner]):
+        if k < 0:
+            continue  # fixed agents choose their moves themselves
         rows = torch.from_numpy(np.flatnonzero(~learner & (games_.opponent == k)))
         logp[rows] = masked_log_softmax(pool[int(k)](obs_t[rows]), mask_t[rows])
     return logp.numpy(), learner
@@ -193,7 +245,7 @@ def collect(
     value_fn: ValueFn,
     pool: Sequence[PolicyLogits],
     steps: int,
-    pool_prob: float,
+    mix: Opponents,
 ) -> Batch:
     """Play ``steps`` decisions in every game and return the batch."""
     e_, p_ = games_.num_envs, games_.game.num_players
@@ -204,7 +256,8 @@ def collect(
         state = games_.global_states() if value_fn.use_global else np.zeros((e_, 0), np.float32)
         logp_all, learner = _policy_logp(actor, pool, games_, obs, mask, seats)
         action = gumbel_sample(logp_all, games_.rng)
-        done, returns = _apply(games_, action, len(pool), pool_prob)
+        _fixed_moves(games_, action, seats, learner, mix)
+        done, returns = _apply(games_, action, mix)
         step = dict(
             obs=obs, state=state, mask=mask, action=action, seat=seats, learner=learner,
             logp=logp_all[np.arange(e_), action], value=value_fn.acting(obs, state, seats),
@@ -216,8 +269,18 @@ def collect(
     return Batch(**stacked, bootstrap=value_fn.all_seats(games_).reshape(e_, p_))
 
 
+def _fixed_moves(
+    games_: SelfPlayGames, action: np.ndarray, seats: np.ndarray, learner: np.ndarray,
+    mix: Opponents,
+) -> None:  # fmt: skip
+    """Replace, in place, the sampled moves of seats played by fixed agents."""
+    for e in np.flatnonzero(~learner & (games_.opponent <= -2)):
+        spec = mix.agents[-2 - int(games_.opponent[e])]
+        action[e] = games_.fixed_action(int(e), int(seats[e]), spec)
+
+
 def _apply(
-    games_: SelfPlayGames, actions: np.ndarray, pool_size: int, pool_prob: float
+    games_: SelfPlayGames, actions: np.ndarray, mix: Opponents
 ) -> tuple[np.ndarray, np.ndarray]:
     """Apply one action per game; restart finished games. Returns (done, returns)."""
     done = np.zeros(games_.num_envs, dtype=bool)
@@ -228,7 +291,7 @@ def _apply(
         if state.is_terminal():
             done[e] = True
             returns[e] = state.returns()
-            games_.new_game(e, pool_size, pool_prob)
+            games_.new_game(e, mix)
     return done, returns
 
 

@@ -40,6 +40,19 @@ from arena.tui.widgets import (
 )
 from games.core import IllegalActionError, Observation
 
+GAME_TITLES = {"liars_dice": "Liar's Dice", "skull": "Skull"}
+"""Window titles by game name."""
+
+
+def table_summary(session: GameSession) -> str:
+    """The table in a few words (``4 players, 5 dice, 6s wild``)."""
+    p = session.config.params
+    if session.game.name == "liars_dice":
+        wild = {"highest": f"{p['sides']}s wild", "ones": "1s wild", "none": "no wilds"}
+        mode = "" if p["mode"] == "elimination" else ", one round"
+        return f"{p['players']} players, {p['dice']} dice, {wild[p['wild']]}{mode}"
+    return f"{p['players']} players, {p['wins_needed']} points to win"
+
 
 class GameScreen(SizeGuard, Screen[None]):
     """The table of one game; subclasses add the game's pickers and keys.
@@ -87,9 +100,8 @@ class GameScreen(SizeGuard, Screen[None]):
 
     def on_mount(self) -> None:
         """Show the table and start the game."""
-        params = self.session.config.params
-        self.title = self.session.game.name.replace("_", " ").title().replace("S ", "'s ")
-        self.sub_title = f"you are seat {self.session.seat} · {params['players']} players"
+        self.title = GAME_TITLES.get(self.session.game.name, self.session.game.name)
+        self.sub_title = f"you are seat {self.session.seat} · {table_summary(self.session)}"
         self.advance()
 
     # -- the game loop ---------------------------------------------------------------------
@@ -104,7 +116,11 @@ class GameScreen(SizeGuard, Screen[None]):
         session = self.session
         rounds = session.new_rounds()
         if rounds:
+            self.set_status("The round is over.")
             self.app.push_screen(RoundScreen(rounds, session.names), self._round_seen)
+        elif session.chance_pending:
+            session.run_chance()
+            self.advance()
         elif session.over:
             self.post_message(self.Finished(session))
         elif session.human_to_move:
@@ -154,8 +170,11 @@ class GameScreen(SizeGuard, Screen[None]):
         if session.over:
             self.say("The game is over.")
             return False
-        if not session.human_to_move:
-            seat = session.to_move()
+        seat = session.to_move()
+        if seat is None:
+            self.say("Wait: the round is not over yet.")
+            return False
+        if seat != session.seat:
             self.say(f"Wait: it is {session.names[seat]}'s turn, not yours.")
             return False
         return True

@@ -66,7 +66,7 @@ SKULL_KEYS = """\
 | up / + , down / - | raise / lower the bid in the picker |
 | enter or b | bid the number shown in the picker |
 | p | pass |
-| 0 .. {last} | turn over that seat's stack; after being put out by your own skull, choose that seat to start |
+| 0 .. {last} | turn over that seat's mat (or, when you choose, who starts) |
 
 You can also click the buttons, or a player's mat to turn it over.
 """

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Markdown, Static
 
 from arena.tui.view import DiceRoundView, RoundView, SkullRoundView, describe_result, possessive
-from arena.tui.widgets import GameLog, SizeGuard, TooSmall, _dice
+from arena.tui.widgets import GameLog, SizeGuard, TooSmall, dice_text
 
 
 def round_text(view: RoundView, names: Sequence[str]) -> Text:
@@ -33,7 +33,7 @@ def _dice_round_text(view: DiceRoundView, names: Sequence[str]) -> Text:
     for seat, hand in enumerate(view.hands):
         if hand:
             text.append(f"  {names[seat]:<22}")
-            text.append_text(_dice(hand, view.bid.face, view.wild_face))
+            text.append_text(dice_text(hand, view.bid.face, view.wild_face))
             text.append("\n")
     wild = f" or the wild {view.wild_face}" if view.wild_face not in (0, view.bid.face) else ""
     count = f"{view.count} {'die shows' if view.count == 1 else 'dice show'}"

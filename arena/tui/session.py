@@ -94,6 +94,9 @@ class GameSession:
                 self.players[s] = InProcessPlayer(spec)
                 self.players[s].reset(self.game, s, int(agent_seeds[s]))
         self.log: list[str] = []
+        """The game's moves and round ends in plain words, as the human saw them."""
+        self.human_moves: list[str] = []
+        """The human's moves, as action strings."""
         self.moves = 0
         self.forfeit: tuple[int, str] | None = None
         self._rounds_shown = 0
@@ -101,7 +104,7 @@ class GameSession:
         self._start = time.perf_counter()
         self.result: MatchResult | None = None
         self.tournament: str | None = None
-        self._advance_chance()
+        self.run_chance()
 
     # -- queries ---------------------------------------------------------------------------
     @property
@@ -110,8 +113,9 @@ class GameSession:
         return self.result is not None
 
     def to_move(self) -> int | None:
-        """The seat to act, or ``None`` once the game is over."""
-        return None if self.over else self.state.current_player()
+        """The seat to act, or ``None`` at a chance node or once the game is over."""
+        player = self.state.current_player()
+        return None if self.over or player < 0 else player
 
     @property
     def human_to_move(self) -> bool:
@@ -145,6 +149,7 @@ class GameSession:
         if not self.human_to_move:
             raise IllegalActionError("it is not your turn")
         self._play(self.seat, self.state.string_to_action(text))
+        self.human_moves.append(text)
 
     def play_agent(self, move: AgentMove) -> bool:
         """Apply an agent's answer; False (and nothing done) when it is stale."""
@@ -167,7 +172,7 @@ class GameSession:
         if bidding and self.state.phase not in (Phase.ADD_OR_BID, Phase.BIDDING):
             self.log.append(describe_challenge(self.state, rounds_before, self.names))
         self._log_reveals(flips_before, rounds_before)
-        self._advance_chance()
+        self._after_move()
 
     def _log_reveals(self, flips_before: int, rounds_before: int) -> None:
         """Skull: the discs turned face up by the last move (also when the round ended)."""
@@ -181,18 +186,27 @@ class GameSession:
         new = [(s, KINDS[k]) for s, k in flips[flips_before:]]
         self.log.extend(describe_reveals(new, self.names))
 
-    def _advance_chance(self) -> None:
-        """Play chance nodes; log finished rounds; finish the game at a terminal state."""
-        rolled = False
-        while self.state.is_chance_node():
-            self.state.apply_action(sample_chance(self.state, self._chance.random()))
-            rolled = True
+    def _after_move(self) -> None:
+        """Log the rounds the last move finished; finish the game at a terminal state."""
         finished = round_views(self.state, self.seat, self._rounds_logged)
         self._rounds_logged += len(finished)
         self.log.extend(describe_round(view, self.names) for view in finished)
         if self.state.is_terminal():
             self._finish(self.state.returns())
-        elif rolled and self.game.name == "liars_dice":
+
+    @property
+    def chance_pending(self) -> bool:
+        """Whether chance acts next (the screens show a finished round before the roll)."""
+        return not self.over and self.state.is_chance_node()
+
+    def run_chance(self) -> None:
+        """Play the chance nodes up to the next decision (a roll, a disc taken at random)."""
+        rolled = False
+        while self.state.is_chance_node():
+            self.state.apply_action(sample_chance(self.state, self._chance.random()))
+            rolled = self.game.name == "liars_dice"
+        self._after_move()
+        if rolled and not self.over:
             starter = self.state.current_player()
             verb = "start" if starter == self.seat else "starts"
             self.log.append(
@@ -225,22 +239,13 @@ class GameSession:
         if self.tournament is not None:
             return self.tournament
         config = self.config
-        seats = config.seats
-        sched = ScheduledGame(0, 0, 0, 0, seats, 0, (0,) * len(seats))
+        seats = list(config.seats)
+        sched = ScheduledGame(0, 0, 0, 0, tuple(seats), 0, (0,) * len(seats))
+        info = {"kind": "play", "game": config.game, "params": config.params, "agents": seats}
         with Ladder(config.db) as ladder:
             name = play_name()
-            row = ladder.create_tournament(
-                name,
-                config.game,
-                game_key(config.game, config.params),
-                {
-                    "kind": "play",
-                    "game": config.game,
-                    "params": config.params,
-                    "agents": list(seats),
-                },  # fmt: skip
-                1,
-            )
+            key = game_key(config.game, config.params)
+            row = ladder.create_tournament(name, config.game, key, info, 1)
             ladder.record_game(row, row_of(sched, self.result))
             ladder.mark_finished(row)
         self.tournament = name

@@ -29,7 +29,7 @@ def seat_title(name: str, seat: int) -> str:
     return f"seat {seat} · {spec}" if spec else name
 
 
-def _dice(dice: Sequence[int], bid_face: int | None = None, wild: int = 0) -> Text:
+def dice_text(dice: Sequence[int], bid_face: int | None = None, wild: int = 0) -> Text:
     """Dice as digits; those matching ``bid_face`` (or wild) highlighted."""
     text = Text()
     for i, die in enumerate(dice):
@@ -45,7 +45,10 @@ def dice_card_text(view: LiarsDiceView, seat: DiceSeatView) -> Text:
     """The body of one seat's card at the Liar's Dice table."""
     if seat.dice == 0:
         return Text("out", style="dim")
-    text = _dice(view.your_dice) if seat.you else Text("■ " * seat.dice, style="bold")
+    if seat.you:
+        text = dice_text(view.your_dice) if view.your_dice else Text("(rolling)", style="dim")
+    else:
+        text = Text("■ " * seat.dice, style="bold")
     text.append(f"\n{seat.dice} {'die' if seat.dice == 1 else 'dice'}")
     if seat.to_move:
         text.append("  ◀ to move", style="bold")
@@ -59,7 +62,7 @@ def dice_info_text(view: LiarsDiceView, names: Sequence[str]) -> Text:
     wild = f"{view.wild_face}s are wild" if view.wild_face else "nothing is wild"
     text = Text(f"Round {view.round} · {view.dice_in_play} dice in play · {wild}\n", style="bold")
     text.append("Your dice: ")
-    text.append_text(_dice(view.your_dice) if view.your_dice else Text("none", style="dim"))
+    text.append_text(dice_text(view.your_dice) if view.your_dice else Text("none", style="dim"))
     text.append("\n")
     if not view.bids:
         text.append("No bid yet this round.\n", style="dim")

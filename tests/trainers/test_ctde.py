@@ -54,7 +54,7 @@ def _weights(module: torch.nn.Module) -> list[np.ndarray]:
 def test_resume_continues_exactly(tmp_path):
     cfg = load_config("skull_ctde", TINY + ["params.players=3", "total_decisions=4000"])
     whole = train_ctde(cfg, tmp_path / "whole", progress=False)
-    part = train_ctde(cfg, tmp_path / "part", progress=False, stop_after=3)
+    train_ctde(cfg, tmp_path / "part", progress=False, stop_after=3)
     saved = load_checkpoint(tmp_path / "part")
     assert saved["update"] == 3 and saved["actor_opt"]["state"]  # optimizer moments saved
     resumed = train_ctde(cfg, tmp_path / "part", progress=False, resume=True)
