@@ -150,7 +150,7 @@ def resolve(spec: str) -> AgentFactory:
 
 
 def load_agent(spec: str) -> Agent:
-    """A fresh agent for ``spec`` (see :func:`resolve`); its ``name`` is set to the spec."""
+    """A fresh agent for ``spec`` (see :func:`resolve`)."""
     agent = resolve(spec)()
     if not isinstance(agent, Agent):
         raise AgentSpecError(f"agent {spec!r} does not implement reset/act/act_batch")

@@ -22,7 +22,7 @@ from arena.ladder import Ladder
 from arena.tournament import TournamentConfig, create, run
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engines import play_random  # noqa: E402  (bench/engines.py, beside this script)
+from engines import play_random
 
 CONFIGS = [
     ("liars_dice", {"players": 2, "dice": 1, "mode": "single_round"}),

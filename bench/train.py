@@ -22,7 +22,7 @@ from trainers.ctde import CTDE
 from trainers.loop import build_run, update_once
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engines import measure  # noqa: E402  (bench/engines.py, beside this script)
+from engines import measure
 
 RUNS = [
     ("liars_dice_duel_ctde", []),

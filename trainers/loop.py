@@ -20,7 +20,7 @@ from torch import nn
 import games
 from games.core import Game
 from trainers.checkpoint import load_checkpoint, save_checkpoint
-from trainers.config import TrainConfig
+from trainers.config import TrainConfig, config_from_dict
 from trainers.evaluate import evaluate
 from trainers.logger import MetricsLog
 from trainers.networks import Critic
@@ -108,7 +108,7 @@ def checkpoint_payload(run: Run) -> dict[str, Any]:
 
 def restore_run(payload: dict[str, Any], cfg: TrainConfig, method: Method) -> Run:
     """The run saved in ``payload`` (``cfg`` must equal the saved config)."""
-    if payload["config"] != cfg.to_json():
+    if config_from_dict(payload["config"]) != cfg:
         raise ValueError("the checkpoint was made with another config; resume without --set")
     run = build_run(cfg, method)
     run.actor.load_state_dict(payload["actor"])

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label
 
 from arena.tui.view import LiarsDiceView, SkullView
+from arena.tui.widgets import show
 
 
 class MoveButton(Button):
@@ -21,6 +22,11 @@ class MoveButton(Button):
 
     def __init__(self, label: str, action: str, id: str) -> None:
         super().__init__(label, action=action, id=id, compact=True, classes="move")
+
+    def relabel(self, label: str) -> None:
+        """Change the label (only when it differs: a new label costs a relayout)."""
+        if str(self.label) != label:
+            self.label = label
 
     def set_legal(self, legal: bool) -> None:
         """Dim the button when its move is not legal now."""
@@ -38,7 +44,7 @@ class LiarsDiceControls(Vertical):
         with Horizontal(classes="row"):
             yield Label("Bid ", classes="row-label")
             yield MoveButton("-", "screen.quantity(-1)", "qty-down")
-            yield Label("1", id="quantity")
+            yield Label("1", id="quantity", classes="picked-number")
             yield MoveButton("+", "screen.quantity(1)", "qty-up")
             yield Label(" × face ", classes="row-label")
             for face in range(1, self.sides + 1):
@@ -49,7 +55,7 @@ class LiarsDiceControls(Vertical):
     def show(self, view: LiarsDiceView, quantity: int, face: int) -> None:
         """Show the picked bid and which moves are legal now."""
         legal = set(view.legal_bids)
-        self.query_one("#quantity", Label).update(f" {quantity} ")
+        show(self.query_one("#quantity", Label), str(quantity))
         for f in range(1, self.sides + 1):
             button = self.query_one(f"#face-{f}", MoveButton)
             button.set_class(f == face, "-picked")
@@ -57,7 +63,7 @@ class LiarsDiceControls(Vertical):
         self.query_one("#qty-down", MoveButton).set_legal((quantity - 1, face) in legal)
         self.query_one("#qty-up", MoveButton).set_legal((quantity + 1, face) in legal)
         bid = self.query_one("#bid", MoveButton)
-        bid.label = f"Bid {quantity}-{face}"
+        bid.relabel(f"Bid {quantity}-{face}")
         bid.set_legal((quantity, face) in legal)
         self.query_one("#liar", MoveButton).set_legal(view.can_call_liar)
 
@@ -75,7 +81,7 @@ class SkullControls(Vertical):
             yield MoveButton("Place skull", "screen.disc(1)", "skull")
             yield Label("  Bid ", classes="row-label")
             yield MoveButton("-", "screen.bid_step(-1)", "bid-down")
-            yield Label("1", id="bid-value")
+            yield Label("1", id="bid-value", classes="picked-number")
             yield MoveButton("+", "screen.bid_step(1)", "bid-up")
             yield MoveButton("Bid", "screen.bid", "bid")
             yield MoveButton("Pass", "screen.pass_bid", "pass")
@@ -90,18 +96,19 @@ class SkullControls(Vertical):
         verb = "Discard" if view.phase == "discard" else "Place"
         for kind in ("rose", "skull"):
             button = self.query_one(f"#{kind}", MoveButton)
-            button.label = f"{verb} {kind}"
+            button.relabel(f"{verb} {kind}")
             button.set_legal(f"{verb.lower()} {kind}" in legal)
         bids = set(view.legal_numbers("bid"))
-        self.query_one("#bid-value", Label).update(f" {bid} ")
+        show(self.query_one("#bid-value", Label), str(bid))
         self.query_one("#bid-down", MoveButton).set_legal(bid - 1 in bids)
         self.query_one("#bid-up", MoveButton).set_legal(bid + 1 in bids)
         button = self.query_one("#bid", MoveButton)
-        button.label = f"Bid {bid}"
+        button.relabel(f"Bid {bid}")
         button.set_legal(bid in bids)
         self.query_one("#pass", MoveButton).set_legal("pass" in legal)
         starter = view.phase == "choose_starter"
-        self.query_one("#seat-label", Label).update("Next starter: " if starter else "Turn over: ")
+        label = "Next starter: " if starter else "Turn over: "
+        show(self.query_one("#seat-label", Label), label, layout=True)
         seats = set(view.legal_numbers("starter" if starter else "flip"))
         for seat in range(self.players):
             self.query_one(f"#pick-{seat}", MoveButton).set_legal(seat in seats)

@@ -35,6 +35,7 @@ from arena.tui.widgets import (
     dice_card_text,
     dice_info_text,
     seat_title,
+    show,
     skull_card_text,
     skull_info_text,
 )
@@ -133,7 +134,7 @@ class GameScreen(SizeGuard, Screen[None]):
     def _round_seen(self, _: None) -> None:
         self.advance()
 
-    @work(thread=True, exclusive=True, group="agents")
+    @work(thread=True, exclusive=True, group="agents", description="an agent's move")
     def _think(self, turn: int, seat: int, player: InProcessPlayer, obs: Observation) -> AgentMove:
         """An agent's move, in a thread; takes at least ``delay`` seconds (cancellable)."""
         worker = get_current_worker()
@@ -188,7 +189,7 @@ class GameScreen(SizeGuard, Screen[None]):
     def set_status(self, text: str, warning: bool = False) -> None:
         """The line under the pickers."""
         status = self.query_one("#status", Static)
-        status.update(text)
+        show(status, text)
         status.set_class(warning, "-warning")
 
     # -- showing the state -----------------------------------------------------------------
@@ -200,10 +201,10 @@ class GameScreen(SizeGuard, Screen[None]):
             self.reset_picker()
         for seat in self.view.seats:
             card = self.query_one(f"#seat-{seat.seat}", SeatCard)
-            card.update(self.card_text(seat))
+            show(card, self.card_text(seat))
             card.set_class(seat.to_move, "-to-move")
             card.set_class(seat.you, "-you")
-        self.query_one("#info", Static).update(self.info_text())
+        show(self.query_one("#info", Static), self.info_text(), layout=True)
         self.query_one("#log", GameLog).sync(self.session.log)
         self.show_controls()
 

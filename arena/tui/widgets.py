@@ -145,6 +145,19 @@ def skull_info_text(view: SkullView, names: Sequence[str]) -> Text:
 
 
 # -- widgets ----------------------------------------------------------------------------------
+def show(widget: Static, content: Text | str, layout: bool = False) -> None:
+    """Put ``content`` in ``widget`` unless it is there already.
+
+    Args:
+        widget: a Static (or Label).
+        content: the new content.
+        layout: whether the widget's size may change (a fixed-size widget skips the relayout).
+    """
+    if getattr(widget, "_arena_shown", None) != content:
+        widget._arena_shown = content  # type: ignore[attr-defined]
+        widget.update(content, layout=layout)
+
+
 class SeatCard(Static):
     """One seat at the table; a click on it asks to turn over that seat's mat (Skull)."""
 
