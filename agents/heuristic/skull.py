@@ -6,12 +6,13 @@ they bid), and from it the chance that an attempt at ``n`` roses succeeds when t
 flipped greedily, the least risky disc first, after the own stack (revealed first, from the
 top: only the roses above an own skull are safe). Then:
 
-* **placement**: mostly roses; the opening disc is a skull with probability ``skull_open``
-  (more with a point, when the skull is a lure others must get through), a later disc rarely;
+* **placement**: the opening disc is the skull with probability ``skull_open`` (0.6, more
+  with a point): a skull at the bottom defends the stack against challengers while the roses
+  added on top stay safe to bid; later discs are roses, the skull only rarely on top;
 * **add or bid**: add roses while the own stack is short and the table small, then open the
   bidding at the highest count it can likely reveal (it must bid with an empty hand);
-* **bidding**: raise (jumping up to its own safe roses) while the attempt likely succeeds, or
-  to stop a player one point from winning; pass otherwise;
+* **bidding**: raise, straight to the highest count it can likely reveal, or minimally to
+  stop a player whose likely success would win the game; pass otherwise;
 * **flips**: the legal stack least likely to show a skull next;
 * **discard**: a rose, unless it is the last rose (a lone skull can never win a challenge);
 * **starter**: the player with the fewest points, then the most discs lost.
@@ -100,6 +101,10 @@ class SkullStrategy:
         skull_later: probability of adding the skull on top of roses later in a round.
         bluff: probability mass of the other choice in close bidding decisions.
         bid_trust: factor on a bidder's skull chance (a bid claims roses).
+        skull_floor: chance that a player's skull is down when only one disc is down; it
+            rises linearly to 1 when all the player's discs are down.
+        jump: raise straight to the target bid (else to the least raise, or the own safe
+            roses when more).
     """
 
     def __init__(
@@ -275,7 +280,7 @@ class SkullStrategy:
         return {}
 
     def _place(self, view: SkullView, opening: bool) -> dict[int, float]:
-        """Rose or skull; a skull more often to open, and more still with a point."""
+        """Rose or skull: often the skull to open (more with a point), rarely later."""
         if not view.hand_roses or not view.hand_skulls:
             return {int(Disc.ROSE if view.hand_roses else Disc.SKULL): 1.0}
         if opening:

@@ -46,7 +46,7 @@ async def settle(pilot: Pilot) -> None:
     """Wait until no agent is thinking: the human's turn, a round screen or the end."""
     app = pilot.app
     for _ in range(10_000):
-        await pilot.pause()
+        await pilot.pause(0)  # process what is queued (no timed sleep)
         screen = app.screen
         if isinstance(screen, GameScreen) and screen.thinking:
             await app.workers.wait_for_complete()
