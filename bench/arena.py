@@ -10,19 +10,32 @@ none``) and with every agent in its own process (the default), in the same run.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+# This script is called arena.py: keep its folder off the path so `arena` is the package.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
-import games
-from arena.ladder import Ladder
-from arena.tournament import TournamentConfig, create, run
+import numpy as np  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).parent))
-from engines import play_random
+import games  # noqa: E402
+from arena.ladder import Ladder  # noqa: E402
+from arena.tournament import TournamentConfig, create, run  # noqa: E402
+
+
+def _sibling(name: str):
+    """Import ``bench/NAME.py`` (the bench folder is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", _HERE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+play_random = _sibling("engines").play_random
 
 CONFIGS = [
     ("liars_dice", {"players": 2, "dice": 1, "mode": "single_round"}),
