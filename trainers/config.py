@@ -19,6 +19,7 @@ import games
 
 METHODS = ("ctde", "cadp", "ctedd")
 CRITICS = ("global", "local")
+DISTILL_LOSSES = ("mse", "kl")
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,35 @@ class TrainConfig:
     """Fixed opponent agents (specs, e.g. ``heuristic``) for some games."""
     opponent_agent_prob: float = 0.0
     """Probability that a new game seats one learner against a fixed agent in the other seats.
-    (A resumed run replays the games in progress but not the fixed agents' own random draws.)"""
+    (A resume restores the fixed agents' generators; agents keeping other state across moves
+    would not be restored.)"""
+    # -- CADP (trainers.cadp) --------------------------------------------------------------
+    cadp_heads: int = 4
+    """Heads of CADP's advice exchange (the authors use 4)."""
+    cadp_head_dim: int = 32
+    """Width of each head's query, key and value; the logits are scaled by its square root."""
+    cadp_advice_dim: int = 128
+    """Width of the advice features ``relu(W_z z + b_z)``, joined to the trunk's output before
+    the action head (the exported CADP(D) actor is this much wider in every hidden layer)."""
+    prune_alpha: float = 0.5
+    """Weight of CADP's pruning loss ``L_p = -log c_ii`` (added to the actor loss only)."""
+    prune_start: float = 0.6
+    """Fraction of the budget after which the pruning loss is switched on (and stays on)."""
+    # -- CTEDD (trainers.ctedd) ------------------------------------------------------------
+    ctedd_global_fraction: float = 0.5
+    """Fraction of the updates (and so of the decisions) that train the global policy by PPO;
+    the rest are the global policy's play from which the local actor is distilled."""
+    ctedd_global_hidden: tuple[int, ...] = (256, 256)
+    """Hidden layer sizes of CTEDD's global policy (training only)."""
+    distill_loss: str = "mse"
+    """``mse``: the squared distance between the global and local action distributions (the
+    paper's ``L_D``); ``kl``: ``KL(global || local)``."""
+    distill_lr: float = 1e-3
+    """Adam learning rate of the distillation at its start (annealed like ``lr``)."""
+    distill_batch: int = 1024
+    """Samples per batch taken from the distillation buffer (oldest first)."""
+    distill_iterations: int = 4
+    """Gradient steps on each batch taken from the buffer before the next one."""
     # -- bookkeeping -----------------------------------------------------------------------
     eval_every: int = 50
     """Updates between evaluations (0: only at the end)."""
@@ -105,15 +134,31 @@ class TrainConfig:
         object.__setattr__(self, "actor_hidden", tuple(self.actor_hidden))
         object.__setattr__(self, "critic_hidden", tuple(self.critic_hidden))
         object.__setattr__(self, "opponent_agents", tuple(self.opponent_agents))
+        object.__setattr__(self, "ctedd_global_hidden", tuple(self.ctedd_global_hidden))
         _check_choice("method", self.method, METHODS)
         _check_choice("critic", self.critic, CRITICS)
+        _check_choice("distill_loss", self.distill_loss, DISTILL_LOSSES)
         for name in ("total_decisions", "num_envs", "steps_per_env", "epochs", "minibatches"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        self._check_method_fields()
         if not 0.0 <= self.pool_prob <= 1.0 or not 0.0 <= self.opponent_agent_prob <= 1.0:
             raise ValueError("pool_prob and opponent_agent_prob must be in [0, 1]")
         if self.pool_prob + self.opponent_agent_prob > 1.0:
             raise ValueError("pool_prob + opponent_agent_prob must not exceed 1")
+
+    def _check_method_fields(self) -> None:
+        """Fail fast on CADP / CTEDD fields out of range."""
+        names = ("cadp_heads", "cadp_head_dim", "cadp_advice_dim", "distill_batch")
+        for name in (*names, "distill_iterations"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.prune_alpha < 0 or not 0.0 <= self.prune_start <= 1.0:
+            raise ValueError("prune_alpha must be >= 0 and prune_start in [0, 1]")
+        if not 0.0 < self.ctedd_global_fraction < 1.0:
+            raise ValueError(
+                f"ctedd_global_fraction must be in (0, 1), got {self.ctedd_global_fraction}"
+            )
 
     @property
     def batch_size(self) -> int:

@@ -29,7 +29,14 @@ from trainers.rollout import Batch, Opponents, SelfPlayGames, ValueFn, collect, 
 
 
 class Method(Protocol):
-    """What a training method plugs into the loop."""
+    """What a training method plugs into the loop.
+
+    Two optional hooks (read with ``getattr``, so a method without them is unchanged):
+    ``policy_inputs``, what the actor is given at collection (one of
+    :data:`trainers.rollout.POLICY_INPUTS`, default ``"obs"``), and
+    ``learn(run, batch, progress) -> metrics``, the update of one collected batch (default:
+    :func:`ppo_learn` with :meth:`actor_fn`).
+    """
 
     name: str
 
@@ -174,23 +181,33 @@ def _set_lr(run: Run, progress: float) -> None:
         )
 
 
+def ppo_learn(run: Run, actor_fn: ActorFn, batch: Batch, progress: float) -> dict[str, float]:
+    """GAE and the PPO epochs on ``batch`` with ``actor_fn``, at ``progress``; the metrics."""
+    cfg = run.cfg
+    advantages, returns = gae(batch, cfg.gamma, cfg.gae_lambda)
+    data = ppo_batch(batch, advantages, returns, run.use_global)
+    return ppo_update(
+        actor_fn, list(run.actor.parameters()), run.critic, run.actor_opt, run.critic_opt,
+        data, _settings(cfg, progress), run.use_global, run.generator,
+    )  # fmt: skip
+
+
 def update_once(run: Run, method: Method) -> dict[str, float]:
-    """One update: collect a batch, compute advantages, run PPO; return the metrics."""
+    """One update: collect a batch, then learn from it (PPO by default); return the metrics."""
     cfg = run.cfg
     progress = run.update / cfg.num_updates
     _set_lr(run, progress)
     start = time.perf_counter()
     value_fn = ValueFn(run.critic, run.use_global)
     mix = Opponents(len(run.pool), cfg.pool_prob, cfg.opponent_agents, cfg.opponent_agent_prob)
-    batch = collect(run.games, run.actor, value_fn, run.pool, cfg.steps_per_env, mix)
+    inputs = getattr(method, "policy_inputs", "obs")
+    batch = collect(run.games, run.actor, value_fn, run.pool, cfg.steps_per_env, mix, inputs)
     collect_s = time.perf_counter() - start
-    advantages, returns = gae(batch, cfg.gamma, cfg.gae_lambda)
-    data = ppo_batch(batch, advantages, returns, run.use_global)
-    metrics = ppo_update(
-        method.actor_fn(run.actor, batch, progress), list(run.actor.parameters()), run.critic,
-        run.actor_opt, run.critic_opt, data, _settings(cfg, progress), run.use_global,
-        run.generator,
-    )  # fmt: skip
+    learn = getattr(method, "learn", None)
+    if learn is not None:
+        metrics = learn(run, batch, progress)
+    else:
+        metrics = ppo_learn(run, method.actor_fn(run.actor, batch, progress), batch, progress)
     elapsed = time.perf_counter() - start
     run.update += 1
     run.decisions += batch.action.size

@@ -9,6 +9,12 @@ probability ``agent_prob``, one learner seat against a fixed agent (e.g. ``heuri
 every other seat. Fixed agents act from their local observation like any agent.
 
 Buffers have explicit shapes ``[T, E, ...]`` (T steps per update, E games).
+
+What the networks are given (``inputs`` of :func:`collect`, one of :data:`POLICY_INPUTS`):
+``obs`` the acting seat's local observation (CTDE); ``views`` every seat's local observation
+of the same game at the same decision, acting seat first, with the mask of the seats still in
+the game (CADP's advice exchange); ``global`` the global state and the acting seat (CTEDD's
+global policy).
 """
 
 from __future__ import annotations
@@ -22,8 +28,12 @@ import torch
 from agents.base import Agent, load_agent
 from games.core import Game, State
 
-PolicyLogits = Callable[[torch.Tensor], torch.Tensor]
-"""A network call: local observations [B, obs_dim] -> logits [B, num_actions]."""
+PolicyLogits = Callable[..., torch.Tensor]
+"""A network call: its inputs (see :data:`POLICY_INPUTS`), batch first -> logits [B, A]."""
+
+POLICY_INPUTS = ("obs", "views", "global")
+"""``obs``: ``(obs [B, obs_dim],)``; ``views``: ``(views [B, P, obs_dim], alive [B, P])``;
+``global``: ``(state [B, state_dim], seat [B])``."""
 
 NEG_INF = -1e9
 
@@ -60,6 +70,10 @@ class Batch:
         done: whether the game ended right after this decision.
         returns: the game's returns when ``done`` (zeros otherwise), ``[T, E, P]``.
         bootstrap: every seat's value at the final states (games still running), ``[E, P]``.
+        views: with ``inputs="views"``, every seat's local observation ``[T, E, P, obs_dim]``
+            at that decision, rotated so that the acting seat comes first (None otherwise).
+        alive: with ``inputs="views"``, which of those seats are still in the game
+            ``[T, E, P]`` (None otherwise).
     """
 
     obs: np.ndarray
@@ -73,6 +87,8 @@ class Batch:
     done: np.ndarray
     returns: np.ndarray
     bootstrap: np.ndarray
+    views: np.ndarray | None = None
+    alive: np.ndarray | None = None
 
 
 def masked_log_softmax(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -83,6 +99,42 @@ def masked_log_softmax(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor
 def gumbel_sample(logp: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Sample one action per row of log-probabilities (Gumbel-max, seeded by ``rng``)."""
     return np.argmax(logp + rng.gumbel(size=logp.shape), axis=1)
+
+
+def seats_in_game(state: State) -> np.ndarray:
+    """Which seats are still in the game at ``state`` ``[P]`` (the seat to act always is).
+
+    Skull: the seats not out (:meth:`~games.skull.rules.SkullState.is_out`); Liar's Dice: the
+    seats with dice; any other game: every seat.
+    """
+    n = state.game.num_players
+    if hasattr(state, "dice_counts"):
+        alive = np.array([count > 0 for count in state.dice_counts], dtype=bool)
+    elif hasattr(state, "is_out"):
+        alive = np.array([not state.is_out(seat) for seat in range(n)], dtype=bool)
+    else:
+        alive = np.ones(n, dtype=bool)
+    if state.current_player() >= 0:
+        alive[state.current_player()] = True
+    return alive
+
+
+def views_of(states: Sequence[State], seats: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Every seat's local observation in each state, the acting seat first, and who is in.
+
+    Row ``b`` holds the seats ``seats[b], seats[b] + 1, ...`` (mod P) of ``states[b]`` only:
+    the group of one game at one decision point.
+
+    Returns:
+        ``(views [B, P, obs_dim], alive [B, P])``.
+    """
+    n = states[0].game.num_players
+    order = [[(int(seat) + k) % n for k in range(n)] for seat in seats]
+    views = np.stack(
+        [np.stack([s.observation_tensor(p) for p in o]) for s, o in zip(states, order, strict=True)]
+    )
+    alive = np.stack([seats_in_game(s)[o] for s, o in zip(states, order, strict=True)])
+    return views, alive
 
 
 class SelfPlayGames:
@@ -169,6 +221,9 @@ class SelfPlayGames:
             "learner": self.learner.tolist(),
             "opponent": self.opponent.tolist(),
             "fixed": {str(e): [spec, seeds] for e, (spec, seeds) in self.fixed_seeds.items()},
+            "fixed_rng": [
+                [e, seat, spec, _rng_state(agent)] for (e, seat, spec), agent in self.fixed.items()
+            ],
             "rng": self.rng.bit_generator.state,
         }
 
@@ -191,7 +246,19 @@ class SelfPlayGames:
         for e, (spec, seeds) in data.get("fixed", {}).items():
             if games_.opponent[int(e)] <= -2:
                 games_._reset_fixed(int(e), spec, seeds)
+        for e, seat, spec, state in data.get("fixed_rng", []):
+            key = (e, seat, spec)
+            if key not in games_.fixed:
+                games_.fixed[key] = load_agent(spec)
+            if state is not None:
+                games_.fixed[key].rng.bit_generator.state = state
         return games_
+
+
+def _rng_state(agent: Agent) -> dict | None:
+    """The state of an agent's numpy generator (``BaseAgent.rng``), if it has one."""
+    rng = getattr(agent, "rng", None)
+    return rng.bit_generator.state if isinstance(rng, np.random.Generator) else None
 
 
 class ValueFn:
@@ -225,18 +292,35 @@ class ValueFn:
 @torch.no_grad()
 def _policy_logp(
     actor: PolicyLogits, pool: Sequence[PolicyLogits], games_: SelfPlayGames,
-    obs: np.ndarray, mask: np.ndarray, seats: np.ndarray,
+    inputs: tuple[np.ndarray, ...], mask: np.ndarray, seats: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Log-probabilities of the policy acting in each game; and whether it is the learner."""
-    obs_t, mask_t = torch.from_numpy(obs), torch.from_numpy(mask)
-    logp = masked_log_softmax(actor(obs_t), mask_t)
+    net_in, mask_t = tuple(torch.from_numpy(x) for x in inputs), torch.from_numpy(mask)
+    logp = masked_log_softmax(actor(*net_in), mask_t)
     learner = games_.learner[np.arange(games_.num_envs), seats]
     for k in np.unique(games_.opponent[~learner]):
         if k < 0:
             continue  # fixed agents choose their moves themselves
         rows = torch.from_numpy(np.flatnonzero(~learner & (games_.opponent == k)))
-        logp[rows] = masked_log_softmax(pool[int(k)](obs_t[rows]), mask_t[rows])
+        logits = pool[int(k)](*(x[rows] for x in net_in))
+        logp[rows] = masked_log_softmax(logits, mask_t[rows])
     return logp.numpy(), learner
+
+
+NET_INPUTS = {"obs": ("obs",), "views": ("views", "alive"), "global": ("state", "seat")}
+"""The batch fields given to the networks for each of :data:`POLICY_INPUTS`, in order."""
+
+
+def _observe(
+    games_: SelfPlayGames, seats: np.ndarray, use_state: bool, inputs: str
+) -> dict[str, np.ndarray]:
+    """What the networks and the batch need of this decision (fields of :class:`Batch`)."""
+    e_ = games_.num_envs
+    seen = {"obs": games_.observations(seats), "mask": games_.masks(), "seat": seats}
+    seen["state"] = games_.global_states() if use_state else np.zeros((e_, 0), np.float32)
+    if inputs == "views":
+        seen["views"], seen["alive"] = views_of(games_.states, seats)
+    return seen
 
 
 def collect(
@@ -246,25 +330,34 @@ def collect(
     pool: Sequence[PolicyLogits],
     steps: int,
     mix: Opponents,
+    inputs: str = "obs",
 ) -> Batch:
-    """Play ``steps`` decisions in every game and return the batch."""
+    """Play ``steps`` decisions in every game and return the batch.
+
+    Args:
+        inputs: what ``actor`` and ``pool`` are given (:data:`POLICY_INPUTS`); with
+            ``views`` the batch also records ``views`` and ``alive``.
+    """
+    if inputs not in POLICY_INPUTS:
+        raise ValueError(f"inputs must be one of {', '.join(POLICY_INPUTS)}, got {inputs!r}")
     e_, p_ = games_.num_envs, games_.game.num_players
+    use_state = value_fn.use_global or inputs == "global"
     cols: dict[str, list[np.ndarray]] = {k: [] for k in Batch.__dataclass_fields__}
     for _ in range(steps):
         seats = games_.seats()
-        obs, mask = games_.observations(seats), games_.masks()
-        state = games_.global_states() if value_fn.use_global else np.zeros((e_, 0), np.float32)
-        logp_all, learner = _policy_logp(actor, pool, games_, obs, mask, seats)
+        seen = _observe(games_, seats, use_state, inputs)
+        net_in = tuple(seen[k] for k in NET_INPUTS[inputs])
+        logp_all, learner = _policy_logp(actor, pool, games_, net_in, seen["mask"], seats)
         action = gumbel_sample(logp_all, games_.rng)
         _fixed_moves(games_, action, seats, learner, mix)
+        value = value_fn.acting(seen["obs"], seen["state"], seats)
         done, returns = _apply(games_, action, mix)
-        step = dict(
-            obs=obs, state=state, mask=mask, action=action, seat=seats, learner=learner,
-            logp=logp_all[np.arange(e_), action], value=value_fn.acting(obs, state, seats),
+        seen.update(
+            action=action, learner=learner, logp=logp_all[np.arange(e_), action], value=value,
             done=done, returns=returns,
         )  # fmt: skip
-        for key, value in step.items():
-            cols[key].append(value)
+        for key, column in seen.items():
+            cols[key].append(column)
     stacked = {k: np.stack(v) for k, v in cols.items() if v}
     return Batch(**stacked, bootstrap=value_fn.all_seats(games_).reshape(e_, p_))
 

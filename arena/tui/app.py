@@ -8,7 +8,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from arena.tui.config import PlayConfig
-from arena.tui.game_screen import GameScreen, screen_for
+from arena.tui.game_screen import GAME_TITLES, GameScreen, screen_for
 from arena.tui.help_text import rules_markdown
 from arena.tui.screens import ConfirmQuitScreen, EndScreen, HelpScreen, end_title
 from arena.tui.session import GameSession, game_seed
@@ -57,7 +57,7 @@ class PlayApp(App[None]):
         session = message.session
         try:
             self.recorded.append(session.record())
-            note = "The game is recorded in the ladder."
+            note = f"The game is recorded in the ladder; you play as {self.config.human_spec}."
         except (ValueError, OSError, sqlite3.Error) as exc:
             note = f"The game could not be recorded: {exc}"
             self.notify(note, severity="error")
@@ -68,9 +68,9 @@ class PlayApp(App[None]):
             result.returns, session.names, f"{session.names[forfeit[0]]} forfeited"
             if forfeit else None
         )  # fmt: skip
-        self.switch_screen(
-            EndScreen(title, result.returns, result.ranking, session.names, session.log, note)
-        )
+        end = EndScreen(title, result.returns, result.ranking, session.names, session.log, note)
+        end.title = f"{GAME_TITLES.get(session.game.name, session.game.name)} — game over"
+        self.switch_screen(end)
 
     def on_end_screen_play_again(self, message: EndScreen.PlayAgain) -> None:
         """Another game at the same table."""

@@ -46,7 +46,7 @@ class LiarsDiceControls(Vertical):
             yield MoveButton("-", "screen.quantity(-1)", "qty-down")
             yield Label("1", id="quantity", classes="picked-number")
             yield MoveButton("+", "screen.quantity(1)", "qty-up")
-            yield Label(" × face ", classes="row-label")
+            yield Label(" × ", classes="row-label")
             for face in range(1, self.sides + 1):
                 yield MoveButton(str(face), f"screen.face({face})", f"face-{face}")
             yield MoveButton("Bid", "screen.bid", "bid")

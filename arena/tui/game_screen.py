@@ -34,7 +34,6 @@ from arena.tui.widgets import (
     TooSmall,
     dice_card_text,
     dice_info_text,
-    seat_title,
     show,
     skull_card_text,
     skull_info_text,
@@ -51,7 +50,8 @@ def table_summary(session: GameSession) -> str:
     if session.game.name == "liars_dice":
         wild = {"highest": f"{p['sides']}s wild", "ones": "1s wild", "none": "no wilds"}
         mode = "" if p["mode"] == "elimination" else ", one round"
-        return f"{p['players']} players, {p['dice']} dice, {wild[p['wild']]}{mode}"
+        dice = "1 die" if p["dice"] == 1 else f"{p['dice']} dice"
+        return f"{p['players']} players, {dice}, {wild[p['wild']]}{mode}"
     return f"{p['players']} players, {p['wins_needed']} points to win"
 
 
@@ -85,14 +85,14 @@ class GameScreen(SizeGuard, Screen[None]):
         yield Header()
         with Horizontal(id="seats", classes="body"):
             for seat, name in enumerate(self.session.names):
-                yield SeatCard(seat, seat_title(name, seat))
+                yield SeatCard(seat, name)
         with Horizontal(id="middle", classes="body"):
             with VerticalScroll(id="info-box"):
                 yield Static(id="info")
             yield GameLog(id="log")
         yield self.make_controls()
         yield Static(id="status", classes="body")
-        yield Footer()
+        yield Footer(compact=True)
         yield TooSmall()
 
     def make_controls(self) -> Widget:
@@ -232,8 +232,8 @@ class LiarsDiceScreen(GameScreen):
     """The Liar's Dice table: a bid picker (quantity and face), Bid and Liar."""
 
     BINDINGS = [
-        Binding("up,plus", "quantity(1)", "More", key_display="+/↑"),
-        Binding("down,minus", "quantity(-1)", "Fewer", key_display="-/↓"),
+        Binding("up,plus", "quantity(1)", "Dice ±", key_display="↑↓"),
+        Binding("down,minus", "quantity(-1)", "Fewer dice", show=False),
         Binding("1", "face(1)", "Face", key_display="1-6"),
         *(Binding(str(f), f"face({f})", show=False) for f in range(2, 7)),
         Binding("enter,b", "bid", "Bid", key_display="enter"),
@@ -347,8 +347,8 @@ class SkullScreen(GameScreen):
     BINDINGS = [
         Binding("r", "disc(0)", "Rose"),
         Binding("s", "disc(1)", "Skull"),
-        Binding("up,plus", "bid_step(1)", "More", key_display="+/↑"),
-        Binding("down,minus", "bid_step(-1)", "Fewer", key_display="-/↓"),
+        Binding("up,plus", "bid_step(1)", "Bid ±", key_display="↑↓"),
+        Binding("down,minus", "bid_step(-1)", "Lower bid", show=False),
         Binding("enter,b", "bid", "Bid", key_display="enter"),
         Binding("p", "pass_bid", "Pass"),
         Binding("0", "seat(0)", "Seat", key_display="0-5"),
@@ -388,7 +388,8 @@ class SkullScreen(GameScreen):
 
     def _refuse(self, what: str) -> None:
         """Say that ``what`` is not possible now, and what is."""
-        self.say(f"{what} {self.turn_prompt().removeprefix('Your turn: ')}")
+        now = self.turn_prompt().removeprefix("Your turn: ")
+        self.say(f"{what} {now[0].upper()}{now[1:]}")
 
     def action_disc(self, kind: int) -> None:
         """Place (or, after one's own skull, discard) a rose or a skull."""

@@ -37,7 +37,7 @@ highest bidder becomes the **challenger**.
 
 **The challenge.** The challenger turns over their own stack first, top down, then picks
 other stacks to turn over one disc at a time. *n* roses in a row: they score a point;
-**{wins}** wins the game. A skull: the challenge fails and the challenger loses a disc for
+**{wins}** the game. A skull: the challenge fails and the challenger loses a disc for
 good -- taken at random by the skull's owner, or chosen by the challenger if the skull was
 their own. Only the challenger learns which kind they lost.
 
@@ -49,7 +49,7 @@ LIARS_DICE_KEYS = """\
 
 | key | move |
 |---|---|
-| up / + , down / - | more / fewer dice in your bid |
+| up / + , down / - | more / fewer dice in your bid (↑↓ in the footer) |
 | 1 .. {sides} | the face of your bid |
 | enter or b | make the bid shown in the picker |
 | l | call Liar on the last bid |
@@ -101,7 +101,7 @@ def rules_markdown(game: str, params: dict[str, Any]) -> str:
         keys = LIARS_DICE_KEYS.format(sides=params["sides"])
     else:
         roses = params["roses"]
-        wins = "one point" if params["wins_needed"] == 1 else f"{params['wins_needed']} points"
+        wins = "one point wins" if params["wins_needed"] == 1 else "two points win"
         text = SKULL_RULES.format(roses=f"{roses} rose{'s' if roses > 1 else ''}", wins=wins)
         keys = SKULL_KEYS.format(last=params["players"] - 1)
     return f"{text}\n{keys}{COMMON_KEYS}"

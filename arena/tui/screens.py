@@ -16,6 +16,10 @@ from arena.tui.view import DiceRoundView, RoundView, SkullRoundView, describe_re
 from arena.tui.widgets import GameLog, SizeGuard, TooSmall, dice_text
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def round_text(view: RoundView, names: Sequence[str]) -> Text:
     """What happened in a finished round, for the round screen."""
     if isinstance(view, DiceRoundView):
@@ -26,8 +30,7 @@ def round_text(view: RoundView, names: Sequence[str]) -> Text:
 def _dice_round_text(view: DiceRoundView, names: Sequence[str]) -> Text:
     caller = names[view.caller]
     text = Text(
-        f"{caller[0].upper()}{caller[1:]} called Liar on {possessive(names, view.bid.seat)} "
-        f"bid {view.bid}.\n\n",
+        f"{_cap(caller)} called Liar on {possessive(names, view.bid.seat)} bid {view.bid}.\n\n",
         style="bold",
     )
     for seat, hand in enumerate(view.hands):
@@ -41,7 +44,7 @@ def _dice_round_text(view: DiceRoundView, names: Sequence[str]) -> Text:
     text.append(f"\n{count} {view.bid.face}{wild}: {verdict}.\n")
     loser = names[view.loser]
     is_you = loser == "you"
-    line = f"{'You lose' if is_you else loser + ' loses'} a die"
+    line = f"{'You lose' if is_you else _cap(loser) + ' loses'} a die"
     if view.dice_left == 0:
         line += " and " + ("are" if is_you else "is") + " out"
     elif view.dice_left is not None:
@@ -54,7 +57,7 @@ def _skull_round_text(view: SkullRoundView, names: Sequence[str]) -> Text:
     challenger = names[view.challenger]
     is_you = challenger == "you"
     text = Text(
-        f"{challenger[0].upper()}{challenger[1:]} challenged for {view.bid} "
+        f"{_cap(challenger)} challenged for {view.bid} "
         f"rose{'s' if view.bid != 1 else ''}.\n\nTurned over:\n",
         style="bold",
     )
@@ -62,7 +65,7 @@ def _skull_round_text(view: SkullRoundView, names: Sequence[str]) -> Text:
         text.append(f"  {possessive(names, seat):<24}")
         text.append(kind.upper() + "\n", style="bold red" if kind == "skull" else "bold green")
     if view.success:
-        text.append(f"\nSuccess: {'you score' if is_you else challenger + ' scores'} a point.")
+        text.append(f"\nSuccess: {'you score' if is_you else challenger + ' scores'} a point!")
         return text
     if view.skull_owner == view.challenger:
         owner = "your own" if is_you else "their own"
@@ -71,8 +74,8 @@ def _skull_round_text(view: SkullRoundView, names: Sequence[str]) -> Text:
         owner = possessive(names, view.skull_owner)
         how = f"taken at random by {names[view.skull_owner]}"
     lost = f"a {view.lost}" if view.lost else "a disc"
-    text.append(f"\nA skull, {owner}! ", style="bold")
-    text.append(f"{'You lose' if is_you else challenger + ' loses'} {lost} ({how})")
+    text.append(f"\n{_cap(owner)} skull! ", style="bold")
+    text.append(f"{'You lose' if is_you else _cap(challenger) + ' loses'} {lost} ({how})")
     if view.out:
         text.append(" and " + ("are" if is_you else "is") + " out")
     text.append(".")
@@ -90,13 +93,13 @@ class RoundScreen(SizeGuard, ModalScreen[None]):
         self.names = list(names)
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="dialog"):
+        with Vertical(id="dialog", classes="dialog") as dialog:
+            numbers = ", ".join(str(view.number) for view in self.rounds)
+            dialog.border_title = f"Round {numbers} is over"
             for view in self.rounds:
-                dialog = Static(round_text(view, self.names), classes="round")
-                dialog.border_title = f"Round {view.number}"
-                yield dialog
+                yield Static(round_text(view, self.names), classes="round")
             yield Button("Continue (enter)", id="continue", action="screen.dismiss", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
         yield TooSmall()
 
     def action_dismiss(self, result: None = None) -> None:
@@ -116,7 +119,7 @@ class HelpScreen(SizeGuard, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help", classes="dialog"):
             yield Markdown(self.markdown)
-        yield Footer()
+        yield Footer(compact=True)
         yield TooSmall()
 
     def action_close(self) -> None:
@@ -138,7 +141,7 @@ class ConfirmQuitScreen(SizeGuard, ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button("Quit (y)", id="yes", variant="error", action="screen.answer(True)")
                 yield Button("Keep playing (n)", id="no", action="screen.answer(False)")
-        yield Footer()
+        yield Footer(compact=True)
         yield TooSmall()
 
     def action_answer(self, quit_game: bool) -> None:
@@ -181,7 +184,7 @@ class EndScreen(SizeGuard, Screen[None]):
             with Horizontal(classes="buttons"):
                 yield Button("Play again (a)", id="again", variant="primary", action="screen.again")
                 yield Button("Quit (q)", id="quit", action="app.quit")
-        yield Footer()
+        yield Footer(compact=True)
         yield TooSmall()
 
     def on_mount(self) -> None:

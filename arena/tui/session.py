@@ -71,8 +71,8 @@ class GameSession:
         config: the table.
         seed: this game's seed: the chance stream and the agents' seeds derive from it.
 
-    Raises:
-        Forfeit: an agent that fails to start (the config was checked, so this is rare).
+    An agent that fails to start, or fails to answer, forfeits as in :mod:`arena.match`: the
+    game ends at once and is recorded with the forfeit.
     """
 
     def __init__(self, config: PlayConfig, seed: int) -> None:
@@ -88,11 +88,9 @@ class GameSession:
         self.names: list[str] = [
             "you" if s == self.seat else f"seat {s} ({spec})" for s, spec in enumerate(config.seats)
         ]
-        self.players: dict[int, InProcessPlayer] = {}
-        for s, spec in enumerate(config.seats):
-            if s != self.seat:
-                self.players[s] = InProcessPlayer(spec)
-                self.players[s].reset(self.game, s, int(agent_seeds[s]))
+        self.players: dict[int, InProcessPlayer] = {
+            s: InProcessPlayer(spec) for s, spec in enumerate(config.seats) if s != self.seat
+        }
         self.log: list[str] = []
         """The game's moves and round ends in plain words, as the human saw them."""
         self.human_moves: list[str] = []
@@ -104,6 +102,12 @@ class GameSession:
         self._start = time.perf_counter()
         self.result: MatchResult | None = None
         self.tournament: str | None = None
+        for s, player in self.players.items():
+            try:
+                player.reset(self.game, s, int(agent_seeds[s]))
+            except Forfeit as exc:  # like arena.match: an agent that cannot start forfeits
+                self._forfeit(s, exc.reason)
+                return
         self.run_chance()
 
     # -- queries ---------------------------------------------------------------------------

@@ -549,9 +549,8 @@ def describe_result(returns: Sequence[float], names: Sequence[str]) -> str:
     winners = [names[s] for s, r in enumerate(returns) if r == best]
     if winners == ["you"]:
         return "You win!"
-    if len(winners) == 1:
-        return f"{winners[0]} wins."
-    return ", ".join(winners) + " share the win."
+    text = f"{winners[0]} wins." if len(winners) == 1 else ", ".join(winners) + " share the win."
+    return text[:1].upper() + text[1:]
 
 
 def public_params(params: dict[str, Any]) -> str:

@@ -21,12 +21,9 @@ MIN_HEIGHT = 20
 """The lowest terminal the play screens lay out in."""
 
 
-def seat_title(name: str, seat: int) -> str:
-    """A seat card's title: ``seat 2 · random`` or ``seat 0 · you``."""
-    if name == "you":
-        return f"seat {seat} · you"
-    spec = name.partition("(")[2].rstrip(")")
-    return f"seat {seat} · {spec}" if spec else name
+def seat_spec(name: str) -> str:
+    """What sits in a seat: ``you`` or the agent spec (``seat 2 (random)`` -> ``random``)."""
+    return name if name == "you" else name.partition("(")[2].removesuffix(")") or name
 
 
 def dice_text(dice: Sequence[int], bid_face: int | None = None, wild: int = 0) -> Text:
@@ -50,10 +47,11 @@ def dice_card_text(view: LiarsDiceView, seat: DiceSeatView) -> Text:
     else:
         text = Text("■ " * seat.dice, style="bold")
     text.append(f"\n{seat.dice} {'die' if seat.dice == 1 else 'dice'}")
+    last = next((b for b in reversed(view.bids) if b.seat == seat.seat), None)
+    if last is not None:
+        text.append(f"\nbid {last}", style="bold")
     if seat.to_move:
-        text.append("  ◀ to move", style="bold")
-    elif seat.starter and not view.bids and not view.game_over:
-        text.append("  starts")
+        text.append("\n◀ to move", style="bold")
     return text
 
 
@@ -80,21 +78,25 @@ def _points(seat: SkullSeatView, wins_needed: int) -> str:
 
 def skull_card_text(view: SkullView, seat: SkullSeatView) -> Text:
     """The body of one seat's card at the Skull table."""
+    points = Text(_points(seat, view.wins_needed), style="bold")
     if seat.out:
-        return Text(f"out\n{_points(seat, view.wins_needed)}", style="dim")
-    text = Text(f"hand {seat.hand} · mat {seat.mat}\n")
-    text.append(_points(seat, view.wins_needed), style="bold")
+        return Text.assemble(Text("out\n", style="dim"), points)
+    text = Text(f"hand {seat.hand}\nmat {seat.mat}")
+    face_down = seat.mat - len(seat.revealed)
+    if seat.you and face_down:  # your own discs: you know them
+        text.append(" " + " ".join(view.your_stack[:face_down]), style="italic")
+    elif face_down:
+        text.append(" " + "▪" * face_down)
+    for kind in reversed(seat.revealed):  # the last one turned over is the lowest shown
+        text.append(" " + kind.upper(), style="bold red" if kind == "skull" else "bold green")
+    text.append("\n")
+    text.append_text(points)
     if seat.challenger:
         text.append(" challenger", style="bold")
     elif seat.passed:
         text.append(" passed", style="dim")
     elif seat.bid is not None:
         text.append(f" bid {seat.bid}", style="bold")
-    text.append("\n")
-    face_down = seat.mat - len(seat.revealed)
-    text.append("▪ " * face_down)
-    for kind in reversed(seat.revealed):  # the last one turned is the lowest shown
-        text.append(kind.upper() + " ", style="bold red" if kind == "skull" else "bold green")
     if seat.to_move:
         text.append("\n◀ to move", style="bold")
     return text
@@ -136,8 +138,9 @@ def skull_info_text(view: SkullView, names: Sequence[str]) -> Text:
         )
         text.append(f"Bidding: {moves}\n")
     if view.challenger is not None and view.bid:
+        who = names[view.challenger]
         text.append(
-            f"{names[view.challenger]} must turn over {view.bid} roses: "
+            f"{who[:1].upper()}{who[1:]} must turn over {view.bid} roses: "
             f"{view.roses_revealed} so far\n",
             style="bold",
         )
@@ -168,10 +171,11 @@ class SeatCard(Static):
             super().__init__()
             self.seat = seat
 
-    def __init__(self, seat: int, title: str) -> None:
+    def __init__(self, seat: int, name: str) -> None:
         super().__init__(id=f"seat-{seat}", classes="seat")
         self.seat = seat
-        self.border_title = title
+        self.border_title = f"seat {seat}"
+        self.border_subtitle = seat_spec(name)
 
     def on_click(self, event: events.Click) -> None:
         """Tell the screen which seat was clicked."""

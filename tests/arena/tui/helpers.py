@@ -55,11 +55,13 @@ async def settle(pilot: Pilot) -> None:
     raise AssertionError("the agents never stopped")
 
 
-async def play_first_legal(pilot: Pilot, turn: int) -> None:
-    """Play the first legal move of the human's view with a key or a click."""
+async def play_first_legal(pilot: Pilot, turn: int, clicks: bool = True) -> None:
+    """Play the first legal move of the human's view with a key or (some turns) a click."""
     screen = pilot.app.screen
     assert isinstance(screen, GameScreen)
     view = screen.view
+    if not clicks:
+        turn = 1  # a turn number for which every move is a key
     if isinstance(view, LiarsDiceView):
         await _dice_move(pilot, view, turn)
     else:
@@ -71,13 +73,13 @@ async def _dice_move(pilot: Pilot, view: LiarsDiceView, turn: int) -> None:
     if not view.legal_bids:  # only Liar is left
         await (pilot.press("l") if turn % 2 else pilot.click("#liar"))
         return
-    quantity, face = view.legal_bids[0]  # the picker starts at the lowest legal bid
+    face = view.legal_bids[0][1]  # the picker starts at the lowest legal bid
     if turn % 3 == 0:
         await pilot.press(str(face), "enter")
     elif turn % 3 == 1:
-        await pilot.click("#bid")
-    else:
         await pilot.press("b")
+    else:
+        await pilot.click("#bid")
 
 
 async def _skull_move(pilot: Pilot, view: SkullView, turn: int) -> None:
@@ -97,13 +99,16 @@ async def _skull_move(pilot: Pilot, view: SkullView, turn: int) -> None:
         await (pilot.press(arg) if turn % 2 else pilot.click(f"#pick-{arg}"))
 
 
-async def play_to_end(pilot: Pilot, check: Any = None, max_turns: int = 5_000) -> int:
+async def play_to_end(
+    pilot: Pilot, check: Any = None, max_turns: int = 5_000, clicks: bool = True
+) -> int:
     """Play the human's first legal moves until the end screen; the number of human moves.
 
     Args:
         pilot: the app's pilot.
         check: called as ``check(screen)`` at every human turn (e.g. a no-leak check).
         max_turns: a bound, so a broken game fails instead of hanging.
+        clicks: whether some moves are clicks (else keys only).
     """
     turns = 0
     for _ in range(max_turns):
@@ -120,7 +125,7 @@ async def play_to_end(pilot: Pilot, check: Any = None, max_turns: int = 5_000) -
         if check is not None:
             check(screen)
         before, expected = len(session.human_moves), screen.view.legal[0]
-        await play_first_legal(pilot, turns)
+        await play_first_legal(pilot, turns, clicks)
         assert session.human_moves[before:] == [expected], screen.message
         turns += 1
     raise AssertionError("the game did not end")

@@ -57,10 +57,10 @@ def _check_recorded(db, app, game: str) -> None:
 @run_async
 async def test_liars_dice_whole_game_with_keys_and_clicks(tmp_path):
     db = tmp_path / "ladder.db"
-    app = make_app(db, "liars_dice", seat=1)
+    app = make_app(db, "liars_dice", players=3, params={"dice": 2}, seat=1, seed=11)
     async with app.run_test(size=SIZE) as pilot:
         turns = await play_to_end(pilot, check=_no_leak)
-        assert turns > 0
+        assert turns > 0 and "Liar" in app.session.human_moves
         assert isinstance(app.screen, EndScreen)
         _check_recorded(db, app, "liars_dice")
         assert "Game over." in str(app.screen.query_one("#result").render())
@@ -71,9 +71,11 @@ async def test_liars_dice_whole_game_with_keys_and_clicks(tmp_path):
 @run_async
 async def test_skull_whole_game_then_play_again(tmp_path):
     db = tmp_path / "ladder.db"
-    app = make_app(db, "skull", seat=2)
+    app = make_app(db, "skull", players=3, seat=2, seed=19)
     async with app.run_test(size=SIZE) as pilot:
         await play_to_end(pilot, check=_no_leak)
+        kinds = {move.split()[0] for move in app.session.human_moves}
+        assert kinds == {"place", "bid", "flip", "discard", "starter"}
         _check_recorded(db, app, "skull")
         log = app.session.log
         assert any(line.startswith("you place a disc") for line in log)
@@ -81,15 +83,15 @@ async def test_skull_whole_game_then_play_again(tmp_path):
         await pilot.click("#again")
         await settle(pilot)
         assert isinstance(app.screen, SkullScreen) and app.games_started == 2
-        assert not app.session.over and app.session.seed == 2
+        assert not app.session.over and app.session.seed == 20
 
 
 @run_async
 async def test_liars_dice_other_table_and_seat(tmp_path):
-    """A smaller table with ones wild and the human starting."""
+    """A duel with ones wild and four-sided dice, the human starting."""
     db = tmp_path / "ladder.db"
     params = {"dice": 2, "wild": "ones", "sides": 4}
-    app = make_app(db, "liars_dice", players=3, params=params, seat=0, seed=5)
+    app = make_app(db, "liars_dice", players=2, params=params, seat=0, seed=14)
     async with app.run_test(size=(80, 24)) as pilot:
         await play_to_end(pilot, check=_no_leak)
         _check_recorded(db, app, "liars_dice")
@@ -149,12 +151,25 @@ async def test_too_small_terminal(tmp_path):
         await settle(pilot)
         screen = app.screen
         too_small = screen.query_one(TooSmall)
-        assert not too_small.display or not screen.has_class("-too-small")
+        assert too_small.styles.display == "none" and not screen.has_class("-too-small")
         await pilot.resize_terminal(60, 15)
         await pilot.pause()
         assert screen.has_class("-too-small") and too_small.styles.display == "block"
-        assert not screen.query_one("#seats").styles.display == "block"
+        assert screen.query_one("#seats").styles.display == "none"
         await pilot.resize_terminal(*SIZE)
         await pilot.pause()
         assert not screen.has_class("-too-small")
         assert screen.query_one("#seats").styles.display == "block"
+
+
+@run_async
+async def test_an_agent_that_fails_forfeits_and_the_game_is_recorded(tmp_path):
+    db = tmp_path / "ladder.db"
+    app = make_app(db, "liars_dice", players=2, opponents="tests.arena.faulty:Raises", seat=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, EndScreen)
+        assert "forfeited" in str(app.screen.query_one("#result").render())
+    (row,) = Ladder(db).games()
+    assert row.forfeits == [[0, "raised RuntimeError: boom"]] and row.returns == [-1.0, 1.0]
+    assert row.winner == 1 and row.seats == ["tests.arena.faulty:Raises", "human:tester"]
