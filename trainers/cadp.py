@@ -34,6 +34,7 @@ from torch import nn
 from agents.base import load_agent
 from agents.neural import ActorConfig, MLPActor
 from games.core import Game, State
+from games.openspiel import bid_sequences, our_game
 from trainers.config import TrainConfig
 from trainers.evaluate import is_openspiel_config
 from trainers.loop import Run, ppo_learn, train
@@ -142,8 +143,8 @@ class CADP:
             out, log_c = actor.centralized(views[mb.index], alive[mb.index])
             loss = prune_loss(log_c)
             if record is not None:
-                record["confidence"].append(float(self_confidence(log_c).mean()))
-                record["prune_loss"].append(float(loss))
+                record["confidence"].append(float(self_confidence(log_c.detach()).mean()))
+                record["prune_loss"].append(float(loss.detach()))
             return out, alpha * loss
 
         return logits
@@ -209,11 +210,11 @@ def decentralized_policy(actor: AdviceActor) -> StateLogits:
     return logits
 
 
-def _probs(policy: StateLogits, states: Sequence[State]) -> np.ndarray:
-    """Masked action probabilities of the seat to act in each state ``[B, A]``."""
+def state_log_probs(policy: StateLogits, states: Sequence[State]) -> np.ndarray:
+    """Masked log-probabilities of the seat to act in each state ``[B, A]``."""
     mask = torch.from_numpy(np.stack([s.legal_actions_mask() for s in states]).astype(bool))
     with torch.no_grad():
-        return masked_log_softmax(policy(states), mask).exp().double().numpy()
+        return masked_log_softmax(policy(states), mask).numpy()
 
 
 @torch.no_grad()
@@ -240,10 +241,10 @@ def state_win_rate(policy: StateLogits, game: Game, opponent: str, games: int, s
         live = [g for g in live if not states[g].is_terminal()]
         mine = [g for g in live if states[g].current_player() == learner[g]]
         if mine:
-            logp = np.log(np.maximum(_probs(policy, [states[g] for g in mine]), 1e-300))
+            logp = state_log_probs(policy, [states[g] for g in mine])
             for g, a in zip(mine, gumbel_sample(logp, rng), strict=True):
                 states[g].apply_action(int(a))
-        for g in set(live) - set(mine):
+        for g in [g for g in live if g not in set(mine)]:
             seat = states[g].current_player()
             states[g].apply_action(int(agents[g][seat].act(states[g].observation(seat))))
     return float(np.mean([_won(states[g].returns(), learner[g]) for g in range(games)]))
@@ -285,8 +286,6 @@ class DuelTree:
 
 def _deal_states(deal: tuple[int, int], tree_seqs: Sequence[tuple[int, ...]]) -> list[State]:
     """The decision states of one deal, one per bid sequence (built parent before child)."""
-    from games.openspiel import our_game
-
     root = our_game().new_initial_state()
     for die in deal:
         root.apply_action(die)
@@ -303,8 +302,6 @@ def _deal_states(deal: tuple[int, int], tree_seqs: Sequence[tuple[int, ...]]) ->
 @cache
 def duel_tree() -> DuelTree:
     """The :class:`DuelTree` (built once, by replay in our engine)."""
-    from games.openspiel import bid_sequences, our_game
-
     game = our_game()
     seqs = tuple(bid_sequences(game.liar))
     index = {seq: k for k, seq in enumerate(seqs)}
@@ -331,7 +328,7 @@ def duel_policy(policy: StateLogits, tree: DuelTree) -> np.ndarray:
     out = np.zeros((len(tree.seqs), 6, 6, tree.legal.shape[1]))
     for d0, d1 in np.ndindex(6, 6):
         states = _deal_states((d0, d1), tree.seqs)
-        out[:, d0, d1] = _probs(policy, states) * tree.legal
+        out[:, d0, d1] = np.exp(state_log_probs(policy, states).astype(np.float64)) * tree.legal
     return out / out.sum(axis=-1, keepdims=True)
 
 
@@ -395,5 +392,6 @@ def state_nash_conv(policy: StateLogits) -> float:
     """
     tree = duel_tree()
     probs = duel_policy(policy, tree)
-    value = float(on_policy_value(tree, probs)[0].mean())
-    return best_response_value(tree, probs, 0) - value + best_response_value(tree, probs, 1) + value
+    value = float(on_policy_value(tree, probs)[0].mean())  # seat 0's; seat 1's is -value
+    gains = best_response_value(tree, probs, 0) - value, best_response_value(tree, probs, 1) + value
+    return float(sum(gains))

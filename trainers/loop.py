@@ -31,11 +31,14 @@ from trainers.rollout import Batch, Opponents, SelfPlayGames, ValueFn, collect, 
 class Method(Protocol):
     """What a training method plugs into the loop.
 
-    Two optional hooks (read with ``getattr``, so a method without them is unchanged):
-    ``policy_inputs``, what the actor is given at collection (one of
-    :data:`trainers.rollout.POLICY_INPUTS`, default ``"obs"``), and
-    ``learn(run, batch, progress) -> metrics``, the update of one collected batch (default:
-    :func:`ppo_learn` with :meth:`actor_fn`).
+    Optional hooks, read with ``getattr`` (a method without them is unchanged):
+
+    * ``policy_inputs``: what the actor is given at collection, one of
+      :data:`trainers.rollout.POLICY_INPUTS` (default ``"obs"``);
+    * ``learn(run, batch, progress) -> metrics``: the update of one collected batch (default:
+      :func:`ppo_learn` with :meth:`actor_fn`);
+    * ``extra_eval_run(run) -> metrics``: used instead of :meth:`extra_eval`, to read the
+      run's evaluation settings (games, seed).
     """
 
     name: str
@@ -226,7 +229,11 @@ def run_eval(run: Run, method: Method) -> dict[str, float]:
     """Evaluation metrics of the current actor."""
     actor = method.deployable(run.actor)
     out = evaluate(actor, run.game, run.cfg.eval_games, seed=run.cfg.seed + run.update)
-    out.update(method.extra_eval(run.actor, run.game))
+    extra_eval_run = getattr(method, "extra_eval_run", None)
+    if extra_eval_run is not None:
+        out.update(extra_eval_run(run))
+    else:
+        out.update(method.extra_eval(run.actor, run.game))
     return out
 
 

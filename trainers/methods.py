@@ -30,6 +30,14 @@ def get_method(name: str) -> _Entry:
         from trainers.ctde import CTDE
 
         return _Entry(CTDE())
+    if name == "cadp":
+        from trainers.cadp import CADP
+
+        return _Entry(CADP())
+    if name == "ctedd":
+        from trainers.ctedd import CTEDD
+
+        return _Entry(CTEDD())
     if name in METHODS:
-        raise ValueError(f"method {name!r} is not available yet: use ctde")
+        raise ValueError(f"method {name!r} is not available yet: use ctde, cadp or ctedd")
     raise ValueError(f"unknown method {name!r}: methods are {', '.join(METHODS)}")

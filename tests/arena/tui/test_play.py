@@ -71,7 +71,8 @@ async def test_liars_dice_whole_game_with_keys_and_clicks(tmp_path):
 @run_async
 async def test_skull_whole_game_then_play_again(tmp_path):
     db = tmp_path / "ladder.db"
-    app = make_app(db, "skull", players=3, seat=2, seed=19)
+    params = {"roses": 1, "wins_needed": 1}  # a short game that still has every kind of move
+    app = make_app(db, "skull", players=3, params=params, seat=1, seed=21)
     async with app.run_test(size=SIZE) as pilot:
         await play_to_end(pilot, check=_no_leak)
         kinds = {move.split()[0] for move in app.session.human_moves}
@@ -83,7 +84,7 @@ async def test_skull_whole_game_then_play_again(tmp_path):
         await pilot.click("#again")
         await settle(pilot)
         assert isinstance(app.screen, SkullScreen) and app.games_started == 2
-        assert not app.session.over and app.session.seed == 20
+        assert not app.session.over and app.session.seed == 22
 
 
 @run_async

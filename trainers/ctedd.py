@@ -1,0 +1,227 @@
+"""CTEDD: centralized training and exploration, decentralized execution via policy distillation.
+
+Two consecutive phases over one budget (``ctedd_global_fraction`` of the updates, then the rest):
+
+1. **Global phase.** A global policy (:class:`trainers.networks.GlobalPolicy`: the global state
+   and the acting seat's one-hot) plays every learner seat and is trained by self-play PPO with
+   an entropy bonus and the global critic. (The paper trains its global policy with DDPG and
+   max-entropy exploration for continuous actions; ours are discrete, so PPO's entropy bonus
+   plays that role.)
+2. **Distillation.** The trained global policy, frozen, keeps playing; the learner decisions
+   of its play, ``(local obs, legal mask, global policy's distribution)``, form the
+   distillation buffer in collection order, and the local :class:`agents.neural.MLPActor` is
+   trained on it oldest first, ``distill_iterations`` steps on each batch of
+   ``distill_batch`` samples, minimising ``L_D`` (eq. 2: the squared distance between the two
+   distributions; ``distill_loss = "kl"`` for ``KL(global || local)``).
+
+The local actor is what ships. It reads its own observation only: the paper's message channel
+between local policies is left out, because in these games players may not talk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from agents.neural import ActorConfig, MLPActor
+from games.core import Game, State
+from trainers.cadp import StateLogits, state_nash_conv, state_win_rate
+from trainers.config import TrainConfig
+from trainers.evaluate import is_openspiel_config
+from trainers.loop import Run, anneal, ppo_learn, train
+from trainers.networks import GlobalPolicy
+from trainers.ppo import ActorFn, PPOBatch
+from trainers.rollout import Batch, masked_log_softmax
+
+
+class CTEDDActors(nn.Module):
+    """The global policy (what plays at collection) and the local actor distilled from it."""
+
+    def __init__(self, global_policy: GlobalPolicy, local: MLPActor) -> None:
+        super().__init__()
+        self.global_policy = global_policy
+        self.local = local
+
+    def forward(self, state: torch.Tensor, seat: torch.Tensor) -> torch.Tensor:
+        """The global policy's logits ``[B, A]`` (collection uses ``inputs="global"``)."""
+        return self.global_policy(state, seat)
+
+
+def global_updates(cfg: TrainConfig) -> int:
+    """Updates of the global phase: ``ctedd_global_fraction`` of them, leaving at least one
+    to distillation when there are two or more."""
+    total = cfg.num_updates
+    return min(max(1, round(cfg.ctedd_global_fraction * total)), max(1, total - 1))
+
+
+@dataclass
+class DistillBuffer:
+    """States from the global policy's play, in collection order (oldest first).
+
+    Attributes:
+        obs: the acting seat's local observations ``[N, obs_dim]``.
+        mask: legal actions ``[N, A]``.
+        target: the global policy's action distribution there ``[N, A]``.
+    """
+
+    obs: torch.Tensor
+    mask: torch.Tensor
+    target: torch.Tensor
+
+    def batches(self, size: int) -> Iterator[DistillBuffer]:
+        """Consecutive batches of ``size`` samples, oldest first."""
+        for start in range(0, len(self.obs), size):
+            rows = slice(start, start + size)
+            yield DistillBuffer(self.obs[rows], self.mask[rows], self.target[rows])
+
+
+@torch.no_grad()
+def distill_buffer(batch: Batch, global_policy: nn.Module) -> DistillBuffer:
+    """The learner decisions of ``batch`` (time-major: oldest first) with their targets."""
+    rows = np.flatnonzero(batch.learner.reshape(-1))
+
+    def flat(a: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(a.reshape(-1, *a.shape[2:])[rows]))
+
+    mask = flat(batch.mask)
+    logits = global_policy(flat(batch.state), flat(batch.seat))
+    return DistillBuffer(flat(batch.obs), mask, masked_log_softmax(logits, mask).exp())
+
+
+def distill_loss(
+    logits: torch.Tensor, mask: torch.Tensor, target: torch.Tensor, kind: str = "mse"
+) -> torch.Tensor:
+    """``L_D`` between the global distribution ``target`` and the local one, batch mean.
+
+    Args:
+        kind: ``mse``: ``sum_a (pi_global(a) - pi_local(a))^2`` (the paper's eq. 2);
+            ``kl``: ``KL(pi_global || pi_local)``.
+    """
+    logp = masked_log_softmax(logits, mask)
+    if kind == "mse":
+        return (target - logp.exp()).pow(2).sum(dim=-1).mean()
+    if kind == "kl":
+        return (torch.xlogy(target, target) - target * logp).sum(dim=-1).mean()
+    raise ValueError(f"distill_loss must be mse or kl, got {kind!r}")
+
+
+def _entropy(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    logp = masked_log_softmax(logits, mask)
+    return -(logp.exp() * logp.masked_fill(~mask, 0.0)).sum(dim=-1).mean()
+
+
+def distill(
+    local: MLPActor, buffer: DistillBuffer, optimizer: torch.optim.Optimizer, cfg: TrainConfig
+) -> dict[str, float]:
+    """Train ``local`` on ``buffer`` oldest first; return the mean losses.
+
+    ``distill_loss`` is each batch's loss before any step on it (samples the local actor has
+    not been trained on), ``distill_loss_fit`` the loss at its last step.
+    """
+    fresh, fit = [], []
+    for part in buffer.batches(cfg.distill_batch):
+        for _ in range(cfg.distill_iterations):
+            loss = distill_loss(local(part.obs), part.mask, part.target, cfg.distill_loss)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(local.parameters(), cfg.max_grad_norm)
+            optimizer.step()
+            fit.append(float(loss))
+        fresh.append(fit[-cfg.distill_iterations])
+    with torch.no_grad():
+        entropy = float(_entropy(local(buffer.obs), buffer.mask))
+    return {"distill_loss": float(np.mean(fresh)), "distill_loss_fit": fit[-1], "entropy": entropy}
+
+
+def _set_lr(run: Run, actor_lr: float, critic_lr: float) -> None:
+    for group in run.actor_opt.param_groups:
+        group["lr"] = actor_lr
+    for group in run.critic_opt.param_groups:
+        group["lr"] = critic_lr
+
+
+class CTEDD:
+    """The CTEDD method for :func:`trainers.loop.train` (collects with the global policy)."""
+
+    name = "ctedd"
+    policy_inputs = "global"
+
+    def build_actor(self, cfg: TrainConfig, game: Game) -> nn.Module:
+        """The global policy and the (deployable) local actor."""
+        local = MLPActor(ActorConfig.for_game(game, cfg.actor_hidden))
+        local.orthogonal_init()
+        players, actions = game.num_players, game.num_distinct_actions
+        glob = GlobalPolicy(game.state_shape[0], players, actions, cfg.ctedd_global_hidden)
+        return CTEDDActors(glob, local)
+
+    def actor_fn(self, actor: nn.Module, batch: Batch, progress: float) -> ActorFn:
+        """The global policy's logits of each sample, from its global state and seat."""
+        state = torch.from_numpy(batch.state.reshape(-1, batch.state.shape[-1]))
+        seat = torch.from_numpy(batch.seat.reshape(-1))
+        zero = torch.zeros(())
+
+        def logits(mb: PPOBatch) -> tuple[torch.Tensor, torch.Tensor]:
+            return actor.global_policy(state[mb.index], seat[mb.index]), zero
+
+        return logits
+
+    def learn(self, run: Run, batch: Batch, progress: float) -> dict[str, float]:
+        """PPO on the global policy in the global phase, then distillation of the local actor.
+
+        Learning rates and the entropy bonus anneal over each phase separately.
+        """
+        cfg, split = run.cfg, global_updates(run.cfg)
+        scale = cfg.lr_final / cfg.lr if cfg.lr else 0.0
+        if run.update < split:
+            phase = run.update / split
+            critic_lr = anneal(cfg.critic_lr, cfg.critic_lr * scale, phase)
+            _set_lr(run, anneal(cfg.lr, cfg.lr_final, phase), critic_lr)
+            metrics = ppo_learn(run, self.actor_fn(run.actor, batch, phase), batch, phase)
+            return {**metrics, "global_phase": 1.0}
+        phase = (run.update - split) / max(1, cfg.num_updates - split)
+        _set_lr(run, anneal(cfg.distill_lr, cfg.distill_lr * scale, phase), 0.0)
+        buffer = distill_buffer(batch, run.actor.global_policy)
+        return {**distill(run.actor.local, buffer, run.actor_opt, cfg), "global_phase": 0.0}
+
+    def deployable(self, actor: nn.Module) -> nn.Module:
+        """The distilled local actor."""
+        return actor.local
+
+    def extra_eval(
+        self, actor: nn.Module, game: Game, games: int = 200, seed: int = 0
+    ) -> dict[str, float]:
+        """The global policy (CTEDD-G), beside the distilled one (the standard keys)."""
+        policy = global_policy_logits(actor.global_policy)
+        out = {
+            f"global_win_vs_{opponent}": state_win_rate(policy, game, opponent, games, seed)
+            for opponent in ("random", "heuristic")
+        }
+        if is_openspiel_config(game):
+            out["global_nash_conv"] = state_nash_conv(policy)
+        return out
+
+    def extra_eval_run(self, run: Run) -> dict[str, float]:
+        """:meth:`extra_eval` with the run's evaluation games and seed."""
+        return self.extra_eval(run.actor, run.game, run.cfg.eval_games, run.cfg.seed + run.update)
+
+
+def global_policy_logits(policy: GlobalPolicy) -> StateLogits:
+    """The global policy over states (reads each state's global state)."""
+
+    def logits(states: list[State]) -> torch.Tensor:
+        state = np.stack([s.global_state_tensor() for s in states])
+        seat = torch.tensor([s.current_player() for s in states])
+        return policy(torch.from_numpy(state), seat)
+
+    return logits
+
+
+def train_ctedd(cfg: TrainConfig, out: Path, **kwargs: Any) -> Run:
+    """Train ``cfg`` with CTEDD (see :func:`trainers.loop.train` for the keyword arguments)."""
+    return train(cfg, CTEDD(), out, **kwargs)
