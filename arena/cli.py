@@ -363,7 +363,6 @@ def _add_play_parser(sub) -> None:
     p.add_argument(
         "--delay",
         type=float,
-        default=0.6,
         metavar="SECONDS",
         help="least time an agent's move takes, so you can follow (default 0.6)",
     )

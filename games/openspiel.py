@@ -8,7 +8,8 @@ This module provides:
 * :func:`information_states`: every decision point's information state, with a representative
   history, in OpenSpiel's order-free form (24,576 of them);
 * :func:`tabular_policy` / :func:`nash_conv`: turn a policy over OUR local observations into an
-  OpenSpiel tabular policy and compute its exact NashConv with OpenSpiel's C++ best response.
+  OpenSpiel tabular policy and compute its exact NashConv with OpenSpiel's C++ best response;
+  :func:`expected_returns`: the exact value of a match between such policies.
 
 ``pyspiel`` is imported lazily, so the rest of :mod:`games` does not need it.
 """
@@ -159,6 +160,20 @@ def nash_conv(policy: PolicyFn) -> float:
     import pyspiel
 
     return float(pyspiel.nash_conv(openspiel_game(), tabular_policy(policy)))
+
+
+def expected_returns(policies: Sequence[PolicyFn | dict]) -> list[float]:
+    """Exact expected returns when seat ``i`` plays ``policies[i]`` (OpenSpiel's tree walk).
+
+    Each policy is a :data:`PolicyFn` or a table already made by :func:`tabular_policy`.
+    """
+    import pyspiel
+
+    game = openspiel_game()
+    tables = [
+        pyspiel.TabularPolicy(p if isinstance(p, dict) else tabular_policy(p)) for p in policies
+    ]
+    return list(pyspiel.expected_returns(game.new_initial_state(), tables, -1, True))
 
 
 def uniform_policy(observations: Sequence[Observation]) -> np.ndarray:

@@ -299,6 +299,23 @@ def _deal_states(deal: tuple[int, int], tree_seqs: Sequence[tuple[int, ...]]) ->
     return states
 
 
+def _liar_returns() -> np.ndarray:
+    """Seat 0's return when ``caller`` calls liar on bid ``b``: ``[6, 6, bids, caller]``.
+
+    Replayed in our engine on the shortest history ending with that bid and that caller.
+    """
+    game = our_game()
+    out = np.zeros((6, 6, game.liar, 2))
+    for d0, d1, bid in np.ndindex(6, 6, game.liar):
+        for caller, bids in ((1, (bid,)), (0, (0, bid))):
+            if len(set(bids)) == len(bids):  # no ``(0, 0)``: seat 0 never calls a first bid 0
+                state = game.new_initial_state()
+                for action in (d0, d1, *bids, game.liar):
+                    state.apply_action(action)
+                out[d0, d1, bid, caller] = state.returns()[0]
+    return out
+
+
 @cache
 def duel_tree() -> DuelTree:
     """The :class:`DuelTree` (built once, by replay in our engine)."""
@@ -308,28 +325,26 @@ def duel_tree() -> DuelTree:
     child = np.full((len(seqs), game.liar), -1, dtype=np.int64)
     for k, seq in enumerate(seqs[1:], start=1):
         child[index[seq[:-1]], seq[-1]] = k
-    first = _deal_states((0, 0), seqs)
-    legal = np.stack([s.legal_actions_mask() for s in first]).astype(bool)
-    liar_value = np.zeros((len(seqs), 6, 6))
-    for d0, d1 in np.ndindex(6, 6):
-        for k, state in enumerate(_deal_states((d0, d1), seqs)):
-            if legal[k, game.liar]:
-                state.apply_action(game.liar)
-                liar_value[k, d0, d1] = state.returns()[0]
+    states = _deal_states((0, 0), seqs)
+    player = np.array([s.current_player() for s in states])
+    last = np.array([s[-1] if s else -1 for s in seqs])
+    liar_value = _liar_returns()[:, :, last, player].transpose(2, 0, 1)
+    liar_value[last < 0] = 0.0  # no liar call on the empty sequence
     return DuelTree(
-        seqs, np.array([index[s[:-1]] if s else -1 for s in seqs]), child, legal,
-        np.array([s.current_player() for s in first]),
-        np.array([s[-1] if s else -1 for s in seqs]), liar_value,
+        seqs, np.array([index[s[:-1]] if s else -1 for s in seqs]), child,
+        np.stack([s.legal_actions_mask() for s in states]).astype(bool), player, last, liar_value,
     )  # fmt: skip
 
 
 def duel_policy(policy: StateLogits, tree: DuelTree) -> np.ndarray:
     """``policy``'s probabilities at every decision ``[S, 6, 6, A]`` (zero where illegal)."""
     out = np.zeros((len(tree.seqs), 6, 6, tree.legal.shape[1]))
+    mask = torch.from_numpy(tree.legal)
     for d0, d1 in np.ndindex(6, 6):
-        states = _deal_states((d0, d1), tree.seqs)
-        out[:, d0, d1] = np.exp(state_log_probs(policy, states).astype(np.float64)) * tree.legal
-    return out / out.sum(axis=-1, keepdims=True)
+        with torch.no_grad():
+            logits = policy(_deal_states((d0, d1), tree.seqs))
+            out[:, d0, d1] = masked_log_softmax(logits, mask).double().exp().numpy()
+    return out / out.sum(axis=-1, keepdims=True)  # renormalised in float64, like the bridge
 
 
 def _action_values(tree: DuelTree, values: np.ndarray, rows: np.ndarray, liar: np.ndarray):

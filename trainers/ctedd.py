@@ -132,7 +132,7 @@ def distill(
             loss.backward()
             nn.utils.clip_grad_norm_(local.parameters(), cfg.max_grad_norm)
             optimizer.step()
-            fit.append(float(loss))
+            fit.append(loss.item())
         fresh.append(fit[-cfg.distill_iterations])
     with torch.no_grad():
         entropy = float(_entropy(local(buffer.obs), buffer.mask))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 
 from textual.app import App
 from textual.binding import Binding
 
+from arena.ladder import default_db_path
 from arena.tui.config import PlayConfig
 from arena.tui.game_screen import GAME_TITLES, GameScreen, screen_for
 from arena.tui.help_text import rules_markdown
@@ -98,6 +100,11 @@ class PlayApp(App[None]):
 
 
 def run_play(config: PlayConfig) -> int:
-    """Run the app until the person quits; the exit status."""
-    PlayApp(config).run()
+    """Run the app until the person quits; say where the finished games went; exit status 0."""
+    app = PlayApp(config)
+    app.run()
+    if app.recorded:
+        where = config.db or default_db_path()
+        count = f"{len(app.recorded)} game{'s' if len(app.recorded) > 1 else ''}"
+        print(f"arena: recorded {count} in {where}: {', '.join(app.recorded)}", file=sys.stderr)
     return 0

@@ -137,7 +137,7 @@ def make_config(
     seed: int | None = None,
     name: str | None = None,
     db: str | None = None,
-    delay: float = DEFAULT_DELAY,
+    delay: float | None = None,
 ) -> PlayConfig:
     """A validated :class:`PlayConfig` from command-line values.
 
@@ -150,7 +150,8 @@ def make_config(
         seed: the seed of the first game (``None``: a fresh one).
         name: the human's name (default: the login name).
         db: the ladder path (default: the ladder's default location).
-        delay: the least seconds an agent's move takes, ``>= 0``.
+        delay: the least seconds an agent's move takes, ``>= 0`` (default
+            :data:`DEFAULT_DELAY`).
 
     Raises:
         ValueError: unknown game, parameter or agent; a value out of range; an opponent that
@@ -163,6 +164,7 @@ def make_config(
     table = games.make(game, **merged)
     if not 0 <= seat < table.num_players:
         raise ValueError(f"--seat must be in 0..{table.num_players - 1}, got {seat}")
+    delay = DEFAULT_DELAY if delay is None else delay
     if not delay >= 0:
         raise ValueError(f"--delay must be >= 0 seconds, got {delay}")
     name = (name if name is not None else default_name()).strip()

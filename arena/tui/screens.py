@@ -152,10 +152,9 @@ class ConfirmQuitScreen(SizeGuard, ModalScreen[bool]):
 class EndScreen(SizeGuard, Screen[None]):
     """The result, the moves of the game, play again or quit."""
 
-    BINDINGS = [
-        Binding("a", "again", "Play again"),
-        Binding("enter", "again", "Play again", show=False),
-    ]
+    BINDINGS = [Binding("a", "again", "Play again")]
+    AUTO_FOCUS = ""
+    """No button has focus: an Enter meant for the last round's screen must not start a game."""
 
     def __init__(
         self,

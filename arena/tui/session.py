@@ -152,7 +152,7 @@ class GameSession:
         """
         if not self.human_to_move:
             raise IllegalActionError("it is not your turn")
-        self._play(self.seat, self.state.string_to_action(text))
+        self._play(self.state.string_to_action(text))
         self.human_moves.append(text)
 
     def play_agent(self, move: AgentMove) -> bool:
@@ -162,10 +162,11 @@ class GameSession:
         if move.forfeit is not None or move.action is None:
             self._forfeit(move.seat, move.forfeit or "no move")
         else:
-            self._play(move.seat, move.action)
+            self._play(move.action)
         return True
 
-    def _play(self, seat: int, action: int) -> None:
+    def _play(self, action: int) -> None:
+        """Apply a legal move of the player to act, and log it and what it revealed."""
         line = describe_move(self.state, action, self.names)
         flips_before = len(getattr(self.state, "flips", ()))
         rounds_before = len(self.state.results)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -425,11 +424,6 @@ def round_views(state: State, seat: int, start: int = 0) -> list[RoundView]:
     return [skull_round_view(state, i, seat) for i in range(start, len(state.results))]
 
 
-def rounds_played(state: State) -> int:
-    """The number of finished rounds (public)."""
-    return len(getattr(state, "results", ()))
-
-
 # -- the game log, in plain words -------------------------------------------------------------
 def _who(names: Sequence[str], seat: int, verb: str) -> str:
     """``"you bid"`` / ``"seat 2 (random) bids"``: ``verb`` in the form for ``you``."""
@@ -551,8 +545,3 @@ def describe_result(returns: Sequence[float], names: Sequence[str]) -> str:
         return "You win!"
     text = f"{winners[0]} wins." if len(winners) == 1 else ", ".join(winners) + " share the win."
     return text[:1].upper() + text[1:]
-
-
-def public_params(params: dict[str, Any]) -> str:
-    """The game parameters as ``k=v`` words (for headers)."""
-    return ", ".join(f"{k}={v}" for k, v in params.items())

@@ -233,3 +233,7 @@ class SizeGuard:
     def on_screen_resume(self) -> None:
         """Check the size when the screen comes back on top."""
         self._guard_size()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The screen's keys do nothing while the layout is hidden (the app's keys still work)."""
+        return not self.has_class("-too-small")  # type: ignore[attr-defined]

@@ -1,0 +1,111 @@
+"""CTEDD: the global policy, distillation (L_D goes down), packages, resume, the phase split."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import games
+from agents.neural import MLPActor
+from agents.package import load_package
+from arena.match import play_match
+from arena.players import InProcessPlayer
+from trainers.config import load_config
+from trainers.ctedd import CTEDD, distill_loss, global_updates, train_ctedd
+from trainers.loop import build_run, update_once
+from trainers.networks import GlobalPolicy
+
+TINY = [
+    "total_decisions=2600", "num_envs=32", "steps_per_env=16", "eval_every=0",
+    "eval_games=8", "checkpoint_every=2", "actor_hidden=[32]", "critic_hidden=[32]",
+    "ctedd_global_hidden=[32]", "pool_size=2", "snapshot_every=2", "pool_prob=0.5",
+    "distill_batch=128", "params.players=3",
+]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_phases_split_the_updates():
+    cfg = load_config("skull_ctedd", TINY)
+    assert cfg.num_updates == 5 and global_updates(cfg) == 2
+    assert global_updates(load_config("skull_ctedd", [*TINY, "ctedd_global_fraction=0.9"])) == 4
+    assert global_updates(load_config("skull_ctedd", [*TINY, "total_decisions=100"])) == 1
+    with pytest.raises(ValueError, match="ctedd_global_fraction"):
+        load_config("skull_ctedd", ["ctedd_global_fraction=1.0"])
+    with pytest.raises(ValueError, match="distill_loss"):
+        load_config("skull_ctedd", ["distill_loss=l1"])
+
+
+def test_global_policy_reads_the_state_and_the_acting_seat():
+    policy = GlobalPolicy(state_dim=5, players=3, num_actions=4, hidden=(8,))
+    state = torch.rand(2, 5).repeat(3, 1)
+    seat = torch.tensor([0, 0, 1, 1, 2, 2])
+    logits = policy(state, seat)
+    assert logits.shape == (6, 4) and not torch.allclose(logits[0], logits[2])
+
+
+def test_distill_loss_is_the_distance_between_distributions():
+    mask = torch.tensor([[True, True, False], [True, True, True]])
+    target = torch.tensor([[0.25, 0.75, 0.0], [1 / 3, 1 / 3, 1 / 3]])
+    logits = torch.log(target.clamp_min(1e-30))
+    for kind in ("mse", "kl"):
+        assert float(distill_loss(logits, mask, target, kind)) == pytest.approx(0.0, abs=1e-6)
+    uniform = torch.zeros(2, 3)
+    assert float(distill_loss(uniform, mask, target, "mse")) == pytest.approx(0.125 / 2)
+    kl = 0.25 * np.log(0.5) + 0.75 * np.log(1.5)
+    assert float(distill_loss(uniform, mask, target, "kl")) == pytest.approx(kl / 2, rel=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["mse", "kl"])
+def test_distillation_drives_l_d_down(kind):
+    cfg = load_config(
+        "skull_ctedd",
+        [*TINY, "total_decisions=20000", f"distill_loss={kind}", "pool_size=0", "distill_lr=3e-3"],
+    )
+    method = CTEDD()
+    run = build_run(cfg, method)
+    with torch.no_grad():  # a decided global policy, so that there is something to distil
+        run.actor.global_policy.net.head.weight.mul_(3000.0)
+    run.update = global_updates(cfg)  # straight to the distillation phase
+    losses = [update_once(run, method)["distill_loss"] for _ in range(8)]  # fresh samples
+    assert np.mean(losses[-2:]) < 0.75 * np.mean(losses[:2]), losses
+
+
+def test_package_is_the_distilled_local_actor(tmp_path):
+    cfg = load_config("skull_ctedd", TINY)
+    run = train_ctedd(cfg, tmp_path, progress=False)
+    agent = load_package(tmp_path / "agent")
+    assert agent.manifest.method == "ctedd" and isinstance(agent.actor, MLPActor)
+    local = run.actor.local.state_dict()
+    for key, value in agent.actor.state_dict().items():
+        torch.testing.assert_close(value, local[key])
+    game = games.make(cfg.game, **cfg.params)
+    players = [InProcessPlayer(str(tmp_path / "agent"))] + [InProcessPlayer("random")] * 2
+    assert not play_match(game, players, deal=1, seeds=[0, 1, 2]).forfeits
+    evaluation = agent.manifest.evaluation
+    assert {"win_vs_heuristic", "global_win_vs_heuristic", "global_win_vs_random"} <= set(
+        evaluation
+    )
+
+
+def _weights(module: torch.nn.Module) -> list[np.ndarray]:
+    return [p.detach().numpy().copy() for p in module.parameters()]
+
+
+def test_resume_continues_exactly_across_the_phases(tmp_path):
+    cfg = load_config("skull_ctedd", TINY)
+    whole = train_ctedd(cfg, tmp_path / "whole", progress=False)
+    train_ctedd(cfg, tmp_path / "part", progress=False, stop_after=1)  # in the global phase
+    resumed = train_ctedd(cfg, tmp_path / "part", progress=False, resume=True)
+    assert resumed.update == whole.update == cfg.num_updates
+    for a, b in zip(_weights(whole.actor), _weights(resumed.actor), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(_weights(whole.critic), _weights(resumed.critic), strict=True):
+        np.testing.assert_array_equal(a, b)
