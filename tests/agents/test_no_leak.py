@@ -52,7 +52,9 @@ def _reachable(root: object, depth: int = 4) -> list[object]:
     return out
 
 
-@pytest.mark.parametrize("name, params", [("skull", {"players": 4}), ("liars_dice", {"players": 3})])
+@pytest.mark.parametrize(
+    "name, params", [("skull", {"players": 4}), ("liars_dice", {"players": 3})]
+)
 def test_an_agent_receives_nothing_that_leads_to_a_state(name, params):
     SEEN.clear()
     game = games.make(name, **params)
@@ -79,9 +81,8 @@ def _hidden_twins():
     yield a, b
     sk = games.make("skull", players=3)
     a, b = sk.new_initial_state(), sk.new_initial_state()
-    for moves in (["place rose", "place rose", "place rose"], ["place rose", "place skull", "place rose"]):  # fmt: skip
-        state = a if moves[1] == "place rose" else b
-        for move in moves:
+    for state, second in ((a, "place rose"), (b, "place skull")):
+        for move in ("place rose", second, "place rose"):
             state.apply_action(state.string_to_action(move))
     yield a, b
 
