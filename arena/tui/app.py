@@ -10,10 +10,19 @@ from textual.binding import Binding
 
 from arena.ladder import default_db_path
 from arena.tui.config import PlayConfig
-from arena.tui.game_screen import GAME_TITLES, GameScreen, screen_for
+from arena.tui.game_screen import GAME_TITLES, GameScreen
 from arena.tui.help_text import rules_markdown
+from arena.tui.liars_dice import LiarsDiceScreen
 from arena.tui.screens import ConfirmQuitScreen, EndScreen, HelpScreen, end_title
 from arena.tui.session import GameSession, game_seed
+from arena.tui.skull import SkullScreen
+
+
+def screen_for(session: GameSession, delay: float) -> GameScreen:
+    """The table screen of the session's game."""
+    if session.game.name == "liars_dice":
+        return LiarsDiceScreen(session, delay)
+    return SkullScreen(session, delay)
 
 
 class PlayApp(App[None]):

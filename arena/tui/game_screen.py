@@ -2,8 +2,8 @@
 
 :class:`GameScreen` drives a :class:`~arena.tui.session.GameSession`: it shows the human's view,
 sends the human's moves, and asks agents for theirs in thread workers (never on the UI thread),
-then shows the end of each round and hands the finished game to the app. The two subclasses
-add each game's keys and pickers.
+then shows the end of each round and hands the finished game to the app. The subclasses
+(:mod:`arena.tui.liars_dice`, :mod:`arena.tui.skull`) add each game's keys and pickers.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from typing import Any
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -23,20 +22,15 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from arena.players import InProcessPlayer
-from arena.tui.controls import LiarsDiceControls, SkullControls
 from arena.tui.screens import RoundScreen
 from arena.tui.session import AgentMove, GameSession, think
-from arena.tui.view import GameView, LiarsDiceView, SkullView
+from arena.tui.view import GameView
 from arena.tui.widgets import (
     GameLog,
     SeatCard,
     SizeGuard,
     TooSmall,
-    dice_card_text,
-    dice_info_text,
     show,
-    skull_card_text,
-    skull_info_text,
 )
 from games.core import IllegalActionError, Observation
 
@@ -226,247 +220,3 @@ class GameScreen(SizeGuard, Screen[None]):
     def turn_prompt(self) -> str:
         """What the status line says when it is the human's turn."""
         raise NotImplementedError
-
-
-class LiarsDiceScreen(GameScreen):
-    """The Liar's Dice table: a bid picker (quantity and face), Bid and Liar."""
-
-    BINDINGS = [
-        Binding("up,plus", "quantity(1)", "Dice ±", key_display="↑↓"),
-        Binding("down,minus", "quantity(-1)", "Fewer dice", show=False),
-        Binding("1", "face(1)", "Face", key_display="1-6"),
-        *(Binding(str(f), f"face({f})", show=False) for f in range(2, 7)),
-        Binding("enter,b", "bid", "Bid", key_display="enter"),
-        Binding("l", "liar", "Liar"),
-    ]
-
-    view: LiarsDiceView
-
-    def __init__(self, session: GameSession, delay: float) -> None:
-        super().__init__(session, delay)
-        self.quantity = 1
-        self.face = 1
-
-    def make_controls(self) -> Widget:
-        return LiarsDiceControls(self.session.game.sides)
-
-    def card_text(self, seat: Any) -> Text:
-        return dice_card_text(self.view, seat)
-
-    def info_text(self) -> Text:
-        return dice_info_text(self.view, self.session.names)
-
-    def reset_picker(self) -> None:
-        if self.view.legal_bids:
-            self.quantity, self.face = self.view.legal_bids[0]
-
-    def show_controls(self) -> None:
-        self.query_one(LiarsDiceControls).show(self.view, self.quantity, self.face)
-
-    def turn_prompt(self) -> str:
-        bid = self.view.current_bid
-        if bid is None:
-            return "Your turn: open the bidding (pick quantity and face, then enter)."
-        if not self.view.legal_bids:
-            return f"Your turn: no bid is higher than {bid}: call Liar (l)."
-        return f"Your turn: bid higher than {bid} (enter) or call Liar (l)."
-
-    def _no_bid_reason(self) -> str:
-        bid = self.view.current_bid
-        return f"No bid is higher than {bid}: call Liar (l)."
-
-    def action_quantity(self, delta: int) -> None:
-        """Pick one die more or fewer."""
-        if not self.can_move():
-            return
-        legal = self.view.legal_bids
-        quantity = self.quantity + delta
-        if (quantity, self.face) in legal:
-            self.quantity = quantity
-            self.show_controls()
-        elif not legal:
-            self.say(self._no_bid_reason())
-        elif quantity > self.view.dice_in_play:
-            self.say(f"There are only {self.view.dice_in_play} dice in play.")
-        elif quantity < 1:
-            self.say("A bid is at least one die.")
-        else:
-            self.say(f"{quantity}-{self.face} is not higher than {self.view.current_bid}.")
-
-    def action_face(self, face: int) -> None:
-        """Pick the face of the bid (the quantity rises if it must)."""
-        if not self.can_move():
-            return
-        if face > self.view.sides:
-            self.say(f"The dice have faces 1 to {self.view.sides}.")
-            return
-        quantities = [q for q, f in self.view.legal_bids if f == face]
-        if not quantities:
-            bid = self.view.current_bid
-            self.say(f"No bid on {face}s is higher than {bid}." if bid else "No legal bid.")
-            return
-        if self.quantity not in quantities:
-            self.quantity = min(quantities)
-        self.face = face
-        self.show_controls()
-
-    def action_bid(self) -> None:
-        """Make the picked bid."""
-        if not self.can_move():
-            return
-        if (self.quantity, self.face) in self.view.legal_bids:
-            self.play(f"{self.quantity}-{self.face}")
-        elif not self.view.legal_bids:
-            self.say(self._no_bid_reason())
-        else:
-            self.say(f"{self.quantity}-{self.face} is not a legal bid now.")
-
-    def action_liar(self) -> None:
-        """Call Liar on the last bid."""
-        if not self.can_move():
-            return
-        if self.view.can_call_liar:
-            self.play("Liar")
-        else:
-            self.say("Nobody has bid yet this round: there is nothing to call Liar on.")
-
-
-SKULL_PROMPTS = {
-    "placement": "Your turn: place a disc (r rose, s skull).",
-    "add_or_bid": "Your turn: place another disc (r/s) or open the bidding (pick, then enter).",
-    "bidding": "Your turn: raise the bid (pick, then enter) or pass (p).",
-    "attempt": "Your turn: turn over a mat (its seat number, or click it).",
-    "discard": "Your own skull! Discard one of your discs: r rose, s skull.",
-    "choose_starter": "You are out: choose who starts the next round (a seat number).",
-}
-
-
-class SkullScreen(GameScreen):
-    """The Skull table: place, bid, pass, turn over, discard, choose the starter."""
-
-    BINDINGS = [
-        Binding("r", "disc(0)", "Rose"),
-        Binding("s", "disc(1)", "Skull"),
-        Binding("up,plus", "bid_step(1)", "Bid ±", key_display="↑↓"),
-        Binding("down,minus", "bid_step(-1)", "Lower bid", show=False),
-        Binding("enter,b", "bid", "Bid", key_display="enter"),
-        Binding("p", "pass_bid", "Pass"),
-        Binding("0", "seat(0)", "Seat", key_display="0-5"),
-        *(Binding(str(k), f"seat({k})", show=False) for k in range(1, 6)),
-    ]
-
-    view: SkullView
-
-    def __init__(self, session: GameSession, delay: float) -> None:
-        super().__init__(session, delay)
-        self.bid_pick = 1
-
-    def make_controls(self) -> Widget:
-        return SkullControls(self.session.game.num_players)
-
-    def card_text(self, seat: Any) -> Text:
-        return skull_card_text(self.view, seat)
-
-    def info_text(self) -> Text:
-        return skull_info_text(self.view, self.session.names)
-
-    def reset_picker(self) -> None:
-        bids = self.view.legal_numbers("bid")
-        if bids:
-            self.bid_pick = min(bids)
-
-    def show_controls(self) -> None:
-        self.query_one(SkullControls).show(self.view, self.bid_pick)
-
-    def turn_prompt(self) -> str:
-        view = self.view
-        if view.phase == "add_or_bid" and view.your_hand == (0, 0):
-            return "Your turn: no disc left in hand: open the bidding (pick, then enter)."
-        if view.phase == "attempt":
-            return f"{SKULL_PROMPTS['attempt']} {view.roses_revealed} of {view.bid} roses so far."
-        return SKULL_PROMPTS[view.phase]
-
-    def _refuse(self, what: str) -> None:
-        """Say that ``what`` is not possible now, and what is."""
-        now = self.turn_prompt().removeprefix("Your turn: ")
-        self.say(f"{what} {now[0].upper()}{now[1:]}")
-
-    def action_disc(self, kind: int) -> None:
-        """Place (or, after one's own skull, discard) a rose or a skull."""
-        if not self.can_move():
-            return
-        name = ("rose", "skull")[kind]
-        verb = "discard" if self.view.phase == "discard" else "place"
-        if f"{verb} {name}" in self.view.legal:
-            self.play(f"{verb} {name}")
-        elif verb == "discard":
-            self._refuse(f"You have no {name} left.")
-        elif self.view.phase in ("placement", "add_or_bid"):
-            self._refuse(f"You have no {name} in hand.")
-        else:
-            self._refuse("No placing now.")
-
-    def action_bid_step(self, delta: int) -> None:
-        """Pick a bid one higher or lower."""
-        if not self.can_move():
-            return
-        bids = self.view.legal_numbers("bid")
-        if not bids:
-            self._refuse("No bidding now.")
-        elif self.bid_pick + delta in bids:
-            self.bid_pick += delta
-            self.show_controls()
-        else:
-            self.say(f"Bids go from {min(bids)} to {max(bids)} now.")
-
-    def action_bid(self) -> None:
-        """Bid the picked number."""
-        if not self.can_move():
-            return
-        bids = self.view.legal_numbers("bid")
-        if self.bid_pick in bids:
-            self.play(f"bid {self.bid_pick}")
-        elif not bids:
-            self._refuse("No bidding now.")
-        else:
-            self.say(f"Bids go from {min(bids)} to {max(bids)} now.")
-
-    def action_pass_bid(self) -> None:
-        """Pass in the bidding."""
-        if not self.can_move():
-            return
-        if "pass" in self.view.legal:
-            self.play("pass")
-        elif self.view.phase in ("placement", "add_or_bid"):
-            self._refuse("Nobody has bid yet: there is nothing to pass on.")
-        else:
-            self._refuse("No passing now.")
-
-    def action_seat(self, seat: int) -> None:
-        """Turn over a seat's mat, or choose it to start the next round."""
-        if not self.can_move():
-            return
-        if seat >= self.session.game.num_players:
-            self.say(f"There is no seat {seat}.")
-            return
-        phase = self.view.phase
-        move = f"starter {seat}" if phase == "choose_starter" else f"flip {seat}"
-        if move in self.view.legal:
-            self.play(move)
-        elif phase == "choose_starter":
-            self.say(f"Seat {seat} is out: choose a seat still in the game.")
-        elif phase == "attempt":
-            self.say(f"Seat {seat}'s mat has no face-down disc left.")
-        else:
-            self._refuse("Mats are turned over only during a challenge.")
-
-    def on_seat_card_clicked(self, message: SeatCard.Clicked) -> None:
-        """A click on a seat's card turns over its mat (or chooses it to start)."""
-        self.action_seat(message.seat)
-
-
-def screen_for(session: GameSession, delay: float) -> GameScreen:
-    """The table screen of the session's game."""
-    if session.game.name == "liars_dice":
-        return LiarsDiceScreen(session, delay)
-    return SkullScreen(session, delay)

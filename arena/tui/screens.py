@@ -12,7 +12,8 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Markdown, Static
 
-from arena.tui.view import DiceRoundView, RoundView, SkullRoundView, describe_result, possessive
+from arena.tui.narrate import describe_result, possessive
+from arena.tui.view import DiceRoundView, RoundView, SkullRoundView
 from arena.tui.widgets import GameLog, SizeGuard, TooSmall, dice_text
 
 
@@ -44,7 +45,8 @@ def _dice_round_text(view: DiceRoundView, names: Sequence[str]) -> Text:
     text.append(f"\n{count} {view.bid.face}{wild}: {verdict}.\n")
     loser = names[view.loser]
     is_you = loser == "you"
-    line = f"{'You lose' if is_you else _cap(loser) + ' loses'} a die"
+    what = "the round" if view.dice_left is None else "a die"
+    line = f"{'You lose' if is_you else _cap(loser) + ' loses'} {what}"
     if view.dice_left == 0:
         line += " and " + ("are" if is_you else "is") + " out"
     elif view.dice_left is not None:

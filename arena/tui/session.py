@@ -19,17 +19,8 @@ from arena.players import Forfeit, InProcessPlayer
 from arena.schedule import ScheduledGame
 from arena.tournament import row_of
 from arena.tui.config import PlayConfig
-from arena.tui.view import (
-    KINDS,
-    GameView,
-    RoundView,
-    describe_challenge,
-    describe_move,
-    describe_reveals,
-    describe_round,
-    make_view,
-    round_views,
-)
+from arena.tui.narrate import describe_challenge, describe_move, describe_reveals, describe_round
+from arena.tui.view import KINDS, GameView, RoundView, make_view, round_views
 from games.core import IllegalActionError, Observation
 from games.skull.rules import Phase
 

@@ -1,7 +1,8 @@
 """The view model of ``arena play``: plain data of what ONE seat may know, and nothing else.
 
-Every piece of game information the play screens show comes from this module; the widgets only
-format the plain dataclasses it returns. It reads a state in two ways only:
+Every piece of game information the board and the round screens show comes from this module
+(the game log's move lines come from :mod:`arena.tui.narrate`); the widgets only format the
+plain dataclasses it returns. It reads a state in two ways only:
 
 * the viewer's own private data (their dice, the kinds in their hand and on their mat, the kinds
   they lost) from ``state.observation(seat)`` -- the seat's local observation tensor, decoded
@@ -16,7 +17,6 @@ checks exactly that).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,8 +24,8 @@ import numpy as np
 from games.core import CHANCE, TERMINAL, State
 from games.liars_dice.rules import LiarsDiceState
 from games.liars_dice.rules import RoundResult as DiceResult
-from games.skull.rules import ActionType, SkullState
 from games.skull.rules import RoundResult as SkullResult
+from games.skull.rules import SkullState
 
 KINDS = ("rose", "skull")
 """Skull disc kinds by value."""
@@ -422,126 +422,3 @@ def round_views(state: State, seat: int, start: int = 0) -> list[RoundView]:
     if isinstance(state, LiarsDiceState):
         return [dice_round_view(state, i) for i in range(start, len(state.results))]
     return [skull_round_view(state, i, seat) for i in range(start, len(state.results))]
-
-
-# -- the game log, in plain words -------------------------------------------------------------
-def _who(names: Sequence[str], seat: int, verb: str) -> str:
-    """``"you bid"`` / ``"seat 2 (random) bids"``: ``verb`` in the form for ``you``."""
-    if names[seat] == "you":
-        return f"you {verb}"
-    third = verb + ("es" if verb.endswith(("s", "sh", "ch")) else "s")
-    return f"{names[seat]} {third}"
-
-
-def possessive(names: Sequence[str], seat: int) -> str:
-    """``"your"`` / ``"seat 2 (random)'s"``."""
-    return "your" if names[seat] == "you" else f"{names[seat]}'s"
-
-
-def describe_move(state: State, action: int, names: Sequence[str]) -> str:
-    """A player's move in plain words, BEFORE it is applied to ``state``.
-
-    Never says which kind of disc a player places or discards unless that player is the viewer
-    (``names[seat] == "you"``).
-    """
-    seat = state.current_player()
-    if isinstance(state, LiarsDiceState):
-        if action == state.game.liar:
-            bid = state.current_bid()
-            return (
-                f"{_who(names, seat, 'call')} Liar on "
-                f"{possessive(names, state.bidders[-1])} bid {bid}"
-            )
-        return f"{_who(names, seat, 'bid')} {state.action_to_string(action)}"
-    return _describe_skull_move(state, action, names)
-
-
-def _describe_skull_move(state: SkullState, action: int, names: Sequence[str]) -> str:
-    seat = state.current_player()
-    kind, arg = state.game.decode_action(action)
-    if kind is ActionType.PLACE:
-        return f"{_who(names, seat, 'place')} a disc"
-    if kind is ActionType.BID:
-        if state.bid == 0:
-            return f"{_who(names, seat, 'open')} the bidding: {_roses(arg)}"
-        return f"{_who(names, seat, 'raise')} the bid to {_roses(arg)}"
-    if kind is ActionType.PASS:
-        return _who(names, seat, "pass")
-    if kind is ActionType.FLIP:
-        return f"{_who(names, seat, 'turn')} over the top disc of {possessive(names, arg)} mat"
-    if kind is ActionType.DISCARD:
-        what = f"a {KINDS[arg]}" if names[seat] == "you" else "one of their discs"
-        return f"{_who(names, seat, 'discard')} {what}"
-    return f"{_who(names, seat, 'choose')} {names[arg]} to start the next round"
-
-
-def _roses(n: int) -> str:
-    return f"{n} rose" if n == 1 else f"{n} roses"
-
-
-def describe_challenge(state: SkullState, rounds_before: int, names: Sequence[str]) -> str:
-    """The end of a Skull bidding: who challenges for how many roses (public)."""
-    if len(state.results) > rounds_before:  # the attempt ended at once
-        result = state.results[rounds_before]
-        seat, bid = result.challenger, result.bid
-    else:
-        seat, bid = state.challenger, state.bid
-    return f"{_who(names, seat, 'challenge')}: {_roses(bid)} to turn over, own mat first"
-
-
-def describe_reveals(flips: Sequence[tuple[int, str]], names: Sequence[str]) -> list[str]:
-    """One line per disc turned face up (``flips`` as in :attr:`SkullView.flips`)."""
-    return [f"{possessive(names, seat)} disc is a {kind.upper()}" for seat, kind in flips]
-
-
-def _dice(hand: Sequence[int]) -> str:
-    return " ".join(str(d) for d in hand)
-
-
-def describe_round(view: RoundView, names: Sequence[str]) -> str:
-    """A finished round in plain words."""
-    if isinstance(view, DiceRoundView):
-        hands = "; ".join(f"{names[s]}: {_dice(h)}" for s, h in enumerate(view.hands) if h)
-        wild = (
-            f" (or the wild {view.wild_face})" if view.wild_face not in (0, view.bid.face) else ""
-        )
-        verdict = "the bid stood" if view.stood else "the bid failed"
-        loss = f"{_who(names, view.loser, 'lose')} a die"
-        if view.dice_left == 0:
-            loss += " and " + ("are" if names[view.loser] == "you" else "is") + " out"
-        return (
-            f"round {view.number}: {_who(names, view.caller, 'call')} Liar on "
-            f"{possessive(names, view.bid.seat)} {view.bid} -- dice: {hands} -- "
-            f"{view.count} showing {view.bid.face}{wild}: {verdict}; {loss}"
-        )
-    return _describe_skull_round(view, names)
-
-
-def _describe_skull_round(view: SkullRoundView, names: Sequence[str]) -> str:
-    flips = ", ".join(f"{possessive(names, s)} {k}" for s, k in view.flips)
-    head = (
-        f"round {view.number}: {names[view.challenger]} challenged for {_roses(view.bid)} "
-        f"and turned over {flips}"
-    )
-    if view.success:
-        return f"{head}: success, {_who(names, view.challenger, 'score')} a point"
-    owner = (
-        "their own" if view.skull_owner == view.challenger else possessive(names, view.skull_owner)
-    )
-    if names[view.challenger] == "you" and owner == "their own":
-        owner = "your own"
-    lost = f"a {view.lost}" if view.lost else "a disc"
-    text = f"{head}: {owner} skull! {_who(names, view.challenger, 'lose')} {lost}"
-    if view.out:
-        text += " and " + ("are" if names[view.challenger] == "you" else "is") + " out"
-    return text
-
-
-def describe_result(returns: Sequence[float], names: Sequence[str]) -> str:
-    """The end of the game in plain words (the winner, or the forfeit's beneficiaries)."""
-    best = max(returns)
-    winners = [names[s] for s, r in enumerate(returns) if r == best]
-    if winners == ["you"]:
-        return "You win!"
-    text = f"{winners[0]} wins." if len(winners) == 1 else ", ".join(winners) + " share the win."
-    return text[:1].upper() + text[1:]

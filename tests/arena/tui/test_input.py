@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from arena.tui.game_screen import GameScreen, LiarsDiceScreen, SkullScreen
+from arena.tui.game_screen import GameScreen
+from arena.tui.liars_dice import LiarsDiceScreen
 from arena.tui.screens import ConfirmQuitScreen
+from arena.tui.skull import SkullScreen
 from tests.arena.tui.helpers import SIZE, make_app, play_first_legal, run_async, settle
 
 

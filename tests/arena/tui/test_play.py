@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+import threading
+import time
 
 import pytest
 
 from arena.ladder import Ladder, game_key
-from arena.tui.game_screen import GameScreen, LiarsDiceScreen, SkullScreen
+from arena.tui.game_screen import GameScreen
+from arena.tui.liars_dice import LiarsDiceScreen
 from arena.tui.screens import ConfirmQuitScreen, EndScreen, HelpScreen
+from arena.tui.session import think
+from arena.tui.skull import SkullScreen
 from arena.tui.view import make_view
 from arena.tui.widgets import TooSmall
 from tests.arena.tui.helpers import (
@@ -98,18 +104,29 @@ async def test_liars_dice_other_table_and_seat(tmp_path):
         _check_recorded(db, app, "liars_dice")
 
 
-@run_async
-async def test_agents_move_in_workers_with_delay(tmp_path):
-    app = make_app(tmp_path / "x.db", "liars_dice", seat=3, delay=0.05)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        assert isinstance(screen, LiarsDiceScreen)
-        assert screen.thinking
-        worker = next(iter(app.workers))
-        assert worker.is_running and worker._thread_worker
-        await settle(pilot)
-        assert screen.session.human_to_move
-        assert [line for line in app.session.log if "(random) bids" in line]
+def test_agents_move_in_worker_threads_with_delay(tmp_path, monkeypatch):
+    from arena.tui import game_screen
+
+    calls: list[tuple[str, float]] = []
+
+    def spy(*args):
+        calls.append((threading.current_thread().name, time.monotonic()))
+        return think(*args)
+
+    monkeypatch.setattr(game_screen, "think", spy)
+
+    @run_async
+    async def scenario() -> None:
+        app = make_app(tmp_path / "x.db", "liars_dice", seat=3, delay=0.05)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, LiarsDiceScreen) and app.session.human_to_move
+            assert [line for line in app.session.log if "(random) bids" in line]
+
+    scenario()
+    assert len(calls) == 3  # seats 0, 1, 2 before the human in seat 3
+    assert all(name != threading.main_thread().name for name, _ in calls)
+    assert all(b - a >= 0.05 for (_, a), (_, b) in itertools.pairwise(calls))
 
 
 @pytest.mark.parametrize("key", ["q", "ctrl+q"])

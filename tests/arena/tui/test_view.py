@@ -13,12 +13,8 @@ import numpy as np
 import pytest
 
 import games
-from arena.tui.view import (
-    LiarsDiceView,
-    describe_move,
-    make_view,
-    round_views,
-)
+from arena.tui.narrate import describe_move
+from arena.tui.view import LiarsDiceView, make_view, round_views
 from arena.tui.widgets import (
     dice_card_text,
     dice_info_text,
