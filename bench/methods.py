@@ -18,20 +18,38 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import numpy as np
-import torch
+# bench/arena.py would shadow the `arena` package: keep this folder off the path.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
-from trainers.checkpoint import load_checkpoint
-from trainers.config import TrainConfig, config_from_dict, load_config
-from trainers.methods import get_method
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).parent))
-from strength import write_section
+from trainers.checkpoint import load_checkpoint  # noqa: E402
+from trainers.config import TrainConfig, config_from_dict, load_config  # noqa: E402
+from trainers.methods import get_method  # noqa: E402
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _sibling(name: str) -> ModuleType:
+    """Import ``bench/NAME.py`` (the bench folder is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", _HERE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+write_section = _sibling("strength").write_section
 
 METHODS = ("ctde", "cadp", "ctedd")
 SETTINGS = {
@@ -192,7 +210,7 @@ def plot_curves(setting: str, results: dict[str, list[Result]], path: Path) -> P
     return path
 
 
-def round_robin(results: dict[str, list[Result]], args: argparse.Namespace):
+def round_robin(results: dict[str, list[Result]], args: argparse.Namespace) -> pd.DataFrame:
     """Bradley-Terry ratings of a round-robin of the final Skull agents, heuristic, random."""
     from arena import tournament as tour
     from arena.ladder import Ladder
@@ -212,7 +230,7 @@ def round_robin(results: dict[str, list[Result]], args: argparse.Namespace):
     return table
 
 
-def ratings_rows(table) -> list[str]:
+def ratings_rows(table: pd.DataFrame) -> list[str]:
     """The ratings table in Markdown, and each method's mean rating over its seeds."""
     rows = ["| rank | agent | rating (95% CI) | games | win rate |", "|---|---|---|---|---|"]
     for r in table.itertuples():
@@ -228,7 +246,9 @@ def _mean_final(runs: list[Result], key: str) -> float:
     return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
 
 
-def conclusion(all_results: dict[str, dict[str, list[Result]]], table, seeds: int) -> list[str]:
+def conclusion(
+    all_results: dict[str, dict[str, list[Result]]], table: pd.DataFrame, seeds: int
+) -> list[str]:
     """Plain sentences drawn from the numbers above."""
     duel, skull = all_results["duel"], all_results["skull"]
     nash = {"CTDE": _mean_final(duel["ctde"], "nash_conv"),
@@ -281,7 +301,9 @@ def main() -> None:
     write_section(Path(args.out), "methods", text, time.time() - start)
 
 
-def report(all_results, table, args: argparse.Namespace) -> str:
+def report(
+    all_results: dict[str, dict[str, list[Result]]], table: pd.DataFrame, args: argparse.Namespace
+) -> str:
     """The Markdown section, with the plots written beside ``--out``."""
     docs = Path(args.out).parent
     lines = [f"## Methods: CTDE vs CADP vs CTEDD ({args.budget:,} decisions per run, "

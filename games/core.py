@@ -283,6 +283,15 @@ class State(ABC):
         return self.render()
 
 
+def named_slices(sizes: list[tuple[str, int]]) -> dict[str, slice]:
+    """Consecutive named slices of one flat array, from ``(name, size)`` pairs in order."""
+    out, start = {}, 0
+    for name, size in sizes:
+        out[name] = slice(start, start + size)
+        start += size
+    return out
+
+
 def check_player(state: State, player: int) -> None:
     """Raise ``ValueError`` unless ``player`` is a seat of ``state``'s game."""
     if not isinstance(player, (int, np.integer)) or not 0 <= player < state.game.num_players:

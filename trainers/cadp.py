@@ -347,7 +347,9 @@ def duel_policy(policy: StateLogits, tree: DuelTree) -> np.ndarray:
     return out / out.sum(axis=-1, keepdims=True)  # renormalised in float64, like the bridge
 
 
-def _action_values(tree: DuelTree, values: np.ndarray, rows: np.ndarray, liar: np.ndarray):
+def _action_values(
+    tree: DuelTree, values: np.ndarray, rows: np.ndarray, liar: np.ndarray
+) -> np.ndarray:
     """``Q [rows, A, 6, 6]`` from the children's ``values`` and the liar returns ``liar``."""
     q = np.zeros((len(rows), tree.legal.shape[1], 6, 6))
     kids = tree.child[rows]

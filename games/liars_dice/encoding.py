@@ -26,17 +26,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from games.core import named_slices
+
 if TYPE_CHECKING:
     from games.liars_dice.rules import LiarsDiceState
-
-
-def _slices(sizes: list[tuple[str, int]]) -> dict[str, slice]:
-    """Consecutive named slices of the given sizes."""
-    out, start = {}, 0
-    for name, size in sizes:
-        out[name] = slice(start, start + size)
-        start += size
-    return out
 
 
 @dataclass(frozen=True)
@@ -56,7 +49,7 @@ class Layout:
     def observation_slices(self) -> dict[str, slice]:
         """Named slices of the local observation."""
         p, d, s = self.players, self.dice, self.sides
-        return _slices(
+        return named_slices(
             [("own_dice", s * d), ("dice_counts", p * d), ("starter", p), ("to_move", p),
              ("bids", self.num_bids * p)]
         )  # fmt: skip
@@ -65,7 +58,7 @@ class Layout:
     def state_slices(self) -> dict[str, slice]:
         """Named slices of the global state."""
         p, d, s = self.players, self.dice, self.sides
-        return _slices(
+        return named_slices(
             [("hands", p * s * d), ("dice_counts", p * d), ("starter", p), ("to_move", p),
              ("bids", self.num_bids * p)]
         )  # fmt: skip

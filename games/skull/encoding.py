@@ -49,20 +49,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from games.core import named_slices
+
 if TYPE_CHECKING:
     from games.skull.rules import SkullState
 
 NUM_PHASES = 8
 """Number of :class:`~games.skull.rules.Phase` values."""
-
-
-def _slices(sizes: list[tuple[str, int]]) -> dict[str, slice]:
-    """Consecutive named slices of the given sizes."""
-    out, start = {}, 0
-    for name, size in sizes:
-        out[name] = slice(start, start + size)
-        start += size
-    return out
 
 
 @dataclass(frozen=True)
@@ -97,7 +90,7 @@ class Layout:
     def observation_slices(self) -> dict[str, slice]:
         """Named slices of the local observation."""
         r, s, d = self.roses, self.skulls, self.discs
-        return _slices(
+        return named_slices(
             [*self._public_sizes(), ("own_stack", d * 2), ("own_hand_roses", r + 1),
              ("own_hand_skulls", s + 1), ("own_lost_roses", r + 1), ("own_lost_skulls", s + 1)]
         )  # fmt: skip
@@ -106,7 +99,7 @@ class Layout:
     def state_slices(self) -> dict[str, slice]:
         """Named slices of the global state."""
         p, r, s, d = self.players, self.roses, self.skulls, self.discs
-        return _slices(
+        return named_slices(
             [("stacks", p * d * 2), ("hand_roses", p * (r + 1)), ("hand_skulls", p * (s + 1)),
              ("lost_roses", p * (r + 1)), ("lost_skulls", p * (s + 1)), *self._public_sizes()]
         )  # fmt: skip

@@ -20,8 +20,8 @@ from agents.heuristic.liars_dice import binomial_tails
 from arena.match import MatchResult, play_match
 from arena.players import InProcessPlayer
 from arena.ratings import rating_intervals
-from games.core import Game, Observation, State
-from tests.games.helpers import play
+from games.core import Game, State
+from tests.games.helpers import decision_observations, play
 
 LIARS_DICE_CONFIGS = [
     {"players": 2, "dice": 1, "mode": "single_round"},
@@ -66,22 +66,6 @@ def _agent(game: Game, seat: int, seed: int = 0) -> HeuristicAgent:
     return agent
 
 
-def _observations(game: Game, seed: int, count: int) -> list[Observation]:
-    """Observations of the player to move along uniformly random games."""
-    rng = np.random.default_rng(seed)
-    out: list[Observation] = []
-    while len(out) < count:
-        state = game.new_initial_state()
-        while not state.is_terminal() and len(out) < count:
-            if state.is_chance_node():
-                state.apply_action(state.sample_chance(rng))
-                continue
-            out.append(state.observation(state.current_player()))
-            legal = state.legal_actions()
-            state.apply_action(legal[int(rng.integers(len(legal)))])
-    return out
-
-
 def _policy_of(state: State, seat: int | None = None) -> np.ndarray:
     """The heuristic's policy for the player to move (or ``seat``), from its observation only."""
     seat = state.current_player() if seat is None else seat
@@ -104,13 +88,13 @@ def test_builtin_spec_and_supports():
     assert agent.supports(games.make("liars_dice")) is None
     assert "no heuristic" in agent.supports(SimpleNamespace(name="chess"))
     with pytest.raises(RuntimeError, match="before reset"):
-        HeuristicAgent().policy(_observations(games.make("skull"), 0, 1)[0])
+        HeuristicAgent().policy(decision_observations(games.make("skull"), 1, 0)[0])
 
 
 @pytest.mark.parametrize(("name", "params"), CONFIGS)
 def test_policy_is_a_distribution_on_legal_actions(name: str, params: dict[str, Any]):
     game = games.make(name, **params)
-    for obs in _observations(game, seed=7, count=150):
+    for obs in decision_observations(game, 150, seed=7):
         probs = _agent(game, obs.player).policy(obs)
         assert probs.shape == (game.num_distinct_actions,)
         assert probs.min() >= 0.0 and probs.sum() == pytest.approx(1.0)
@@ -122,7 +106,7 @@ def test_policy_depends_on_the_observation_only():
     for name, params in [("liars_dice", {"players": 3}), ("skull", {"players": 4})]:
         game = games.make(name, **params)
         played = _agent(game, 0, seed=1)
-        for obs in _observations(game, seed=3, count=60):
+        for obs in decision_observations(game, 60, seed=3):
             played.act(obs)
             fresh = _agent(game, obs.player, seed=99)
             np.testing.assert_array_equal(played.policy(obs), fresh.policy(obs))
@@ -136,14 +120,14 @@ def test_same_seed_same_actions(name: str, params: dict[str, Any]):
     assert runs[0] == runs[1]
     agent = _agent(game, 0, seed=11)
     again = _agent(game, 0, seed=11)
-    observations = _observations(game, seed=2, count=80)
+    observations = decision_observations(game, 80, seed=2)
     assert [agent.act(o) for o in observations] == [again.act(o) for o in observations]
 
 
 def test_policy_is_fast():
     for name, params in [("liars_dice", {"players": 6}), ("skull", {"players": 6})]:
         game = games.make(name, **params)
-        observations = _observations(game, seed=4, count=300)
+        observations = decision_observations(game, 300, seed=4)
         agent = _agent(game, 0)
         start = time.perf_counter()
         for obs in observations:
@@ -313,7 +297,7 @@ def test_skull_flips_a_fresh_stack_rather_than_a_likely_skull():
 def test_skull_flips_only_legal_stacks():
     game = games.make("skull", players=5)
     seen = 0
-    for obs in _observations(game, seed=9, count=3000):
+    for obs in decision_observations(game, 3000, seed=9):
         if obs.tensor[game.layout.observation_slices["phase"]].argmax() == 3:
             seen += 1
             probs = _agent(game, obs.player).policy(obs)

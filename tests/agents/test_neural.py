@@ -20,6 +20,7 @@ from agents.neural import (
 )
 from agents.package import WEIGHTS_FILE, save_package
 from games.core import Game, Observation
+from tests.games.helpers import decision_observations
 
 GAME = games.make("liars_dice", players=2, dice=1)
 TRAINING = {"steps": 10, "seed": 0, "config": {}}
@@ -29,22 +30,6 @@ def make_actor(game: Game = GAME, seed: int = 0, hidden: tuple[int, ...] = (16, 
     """A small actor with seeded random weights."""
     torch.manual_seed(seed)
     return MLPActor(ActorConfig.for_game(game, hidden=hidden))
-
-
-def decision_observations(game: Game, count: int, seed: int = 0) -> list[Observation]:
-    """Observations of the player to move along random games."""
-    rng = np.random.default_rng(seed)
-    out: list[Observation] = []
-    while len(out) < count:
-        state = game.new_initial_state()
-        while not state.is_terminal() and len(out) < count:
-            if state.is_chance_node():
-                state.apply_action(state.sample_chance(rng))
-                continue
-            out.append(state.observation(state.current_player()))
-            legal = state.legal_actions()
-            state.apply_action(legal[int(rng.integers(len(legal)))])
-    return out
 
 
 def make_agent(actor: MLPActor, seed: int | None = 0, deterministic: bool = False) -> NeuralAgent:

@@ -34,6 +34,7 @@ from agents.package import (
     zoo_names,
 )
 from games.core import Game, Observation
+from tests.games.helpers import decision_observations
 
 GAME = games.make("liars_dice", players=2, dice=1)
 TRAINING = {"steps": 1000, "seed": 3, "config": {"lr": 0.0003}, "wall_time_s": 1.5}
@@ -55,22 +56,6 @@ def export(path: Path, game: Game = GAME, seed: int = 0, name: str = "test-agent
         training=TRAINING,
         evaluation={"vs_random": 0.8},
     )
-
-
-def decision_observations(game: Game, count: int, seed: int = 0) -> list[Observation]:
-    """Observations of the player to move along random games."""
-    rng = np.random.default_rng(seed)
-    out: list[Observation] = []
-    while len(out) < count:
-        state = game.new_initial_state()
-        while not state.is_terminal() and len(out) < count:
-            if state.is_chance_node():
-                state.apply_action(state.sample_chance(rng))
-                continue
-            out.append(state.observation(state.current_player()))
-            legal = state.legal_actions()
-            state.apply_action(legal[int(rng.integers(len(legal)))])
-    return out
 
 
 def policies(agent: Any, game: Game = GAME, count: int = 100) -> np.ndarray:

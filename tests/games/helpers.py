@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from games.core import State
+from games.core import Game, Observation, State
 
 
 def play(state: State, moves: Iterable[str]) -> State:
@@ -27,3 +27,19 @@ def random_playout(state: State, rng: np.random.Generator, max_steps: int = 100_
             legal = state.legal_actions()
             state.apply_action(legal[int(rng.integers(len(legal)))])
     raise AssertionError(f"game did not end within {max_steps} steps")
+
+
+def decision_observations(game: Game, count: int, seed: int = 0) -> list[Observation]:
+    """Observations of the player to move along uniformly random games (``count`` of them)."""
+    rng = np.random.default_rng(seed)
+    out: list[Observation] = []
+    while len(out) < count:
+        state = game.new_initial_state()
+        while not state.is_terminal() and len(out) < count:
+            if state.is_chance_node():
+                state.apply_action(state.sample_chance(rng))
+                continue
+            out.append(state.observation(state.current_player()))
+            legal = state.legal_actions()
+            state.apply_action(legal[int(rng.integers(len(legal)))])
+    return out
