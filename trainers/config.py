@@ -126,6 +126,12 @@ class TrainConfig:
     """Games per evaluation opponent (random, heuristic)."""
     checkpoint_every: int = 25
     """Updates between checkpoints."""
+    export: str = "best"
+    """Which actor the package gets: ``best`` (the best evaluation so far) or ``final``."""
+    best_metric: str = "auto"
+    """The evaluation that picks ``best``: ``auto`` is NashConv on the OpenSpiel Liar's Dice
+    configuration, else the mean win rate against the evaluation opponents; or the name of one
+    evaluation column (e.g. ``win_vs_heuristic``; ``nash_conv`` is minimised)."""
     threads: int = 1
     """torch threads (1 makes runs reproducible)."""
 
@@ -137,6 +143,7 @@ class TrainConfig:
         object.__setattr__(self, "ctedd_global_hidden", tuple(self.ctedd_global_hidden))
         _check_choice("method", self.method, METHODS)
         _check_choice("critic", self.critic, CRITICS)
+        _check_choice("export", self.export, ("best", "final"))
         _check_choice("distill_loss", self.distill_loss, DISTILL_LOSSES)
         for name in ("total_decisions", "num_envs", "steps_per_env", "epochs", "minibatches"):
             if getattr(self, name) < 1:

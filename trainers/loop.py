@@ -73,6 +73,8 @@ class Run:
     decisions: int = 0
     wall: float = 0.0
     """Training seconds so far (over every resume)."""
+    best: dict[str, Any] | None = None
+    """The best evaluation so far: its ``score``, ``update``, ``evaluation`` and ``actor``."""
 
     @property
     def use_global(self) -> bool:
@@ -113,6 +115,7 @@ def checkpoint_payload(run: Run) -> dict[str, Any]:
         "pool": [p.state_dict() for p in run.pool],
         "generator": run.generator.get_state(),
         "games": run.games.to_json(),
+        "best": run.best,
     }
 
 
@@ -132,6 +135,7 @@ def restore_run(payload: dict[str, Any], cfg: TrainConfig, method: Method) -> Ru
     run.generator.set_state(payload["generator"])
     run.games = SelfPlayGames.from_json(run.game, payload["games"])
     run.update, run.decisions, run.wall = payload["update"], payload["decisions"], payload["wall"]
+    run.best = payload.get("best")
     return run
 
 
@@ -237,10 +241,44 @@ def run_eval(run: Run, method: Method) -> dict[str, float]:
     return out
 
 
+def selection_score(cfg: TrainConfig, evaluation: dict[str, float]) -> float:
+    """How good an evaluation is for ``export = "best"`` (higher is better)."""
+    metric = cfg.best_metric
+    if metric == "auto":
+        if "nash_conv" in evaluation:
+            return -evaluation["nash_conv"]
+        rates = [v for k, v in evaluation.items() if k.startswith("win_vs_") and "_ci" not in k]
+        return float(np.mean(rates)) if rates else float("-inf")
+    if metric not in evaluation:
+        raise ValueError(f"best_metric {metric!r} is not an evaluation: {sorted(evaluation)}")
+    return -evaluation[metric] if metric.endswith("nash_conv") else evaluation[metric]
+
+
+def remember_if_best(run: Run, evaluation: dict[str, float]) -> None:
+    """Keep the actor's weights when ``evaluation`` is the best so far."""
+    score = selection_score(run.cfg, evaluation)
+    if run.best is None or score > run.best["score"]:
+        weights = {k: v.detach().clone() for k, v in run.actor.state_dict().items()}
+        run.best = {"score": score, "update": run.update, "evaluation": dict(evaluation),
+                    "actor": weights}  # fmt: skip
+
+
+def exported_actor(run: Run, method: Method) -> tuple[nn.Module, dict[str, Any]]:
+    """The actor to package (best or final, per the config) and its evaluation."""
+    if run.cfg.export == "best" and run.best is not None:
+        actor = copy.deepcopy(run.actor)
+        actor.load_state_dict(run.best["actor"])
+        info = {**run.best["evaluation"], "selected_update": run.best["update"]}
+        return method.deployable(actor), info
+    return method.deployable(run.actor), {}
+
+
 def export(run: Run, method: Method, out: Path, evaluation: dict[str, float]) -> Path:
-    """Write the agent package of the current actor to ``out/agent``."""
+    """Write the agent package (best or final actor, per the config) to ``out/agent``."""
     from agents.package import save_package
 
+    actor, selected = exported_actor(run, method)
+    evaluation = selected or evaluation
     training = {
         "steps": run.decisions,
         "updates": run.update,
@@ -250,7 +288,7 @@ def export(run: Run, method: Method, out: Path, evaluation: dict[str, float]) ->
         "config": run.cfg.to_json(),
     }
     return save_package(
-        out / "agent", method.deployable(run.actor), name=run.cfg.agent_name, game=run.game,
+        out / "agent", actor, name=run.cfg.agent_name, game=run.game,
         method=method.name, training=training, evaluation=evaluation, overwrite=True,
     )  # fmt: skip
 
@@ -288,6 +326,7 @@ def train(
             metrics = update_once(run, method)
             if cfg.eval_every and run.update % cfg.eval_every == 0:
                 evaluation = run_eval(run, method)
+                remember_if_best(run, evaluation)
                 metrics.update(evaluation)
             log.add(metrics)
             bar.update(1)
@@ -299,6 +338,7 @@ def train(
     if run.update >= cfg.num_updates:
         if not evaluation or cfg.num_updates % max(cfg.eval_every, 1):
             evaluation = run_eval(run, method)
+            remember_if_best(run, evaluation)
             log.update_last(evaluation)
         save_checkpoint(out, checkpoint_payload(run))
         export(run, method, out, evaluation)

@@ -15,12 +15,14 @@ from games.openspiel import OPENSPIEL_PARAMS
 from trainers.cadp import (
     CADP,
     decentralized_actor,
+    decentralized_policy,
     group_inputs,
     state_nash_conv,
+    state_win_rate,
     train_cadp,
 )
 from trainers.config import load_config
-from trainers.evaluate import nash_conv
+from trainers.evaluate import nash_conv, win_rate
 from trainers.loop import build_run, ppo_batch, update_once
 from trainers.networks import AdviceActor
 from trainers.rollout import Opponents, SelfPlayGames, ValueFn, collect, seats_in_game
@@ -193,3 +195,10 @@ def test_history_nash_conv_equals_openspiel_on_observation_policies():
 
 def _own_obs(states) -> torch.Tensor:
     return torch.from_numpy(np.stack([s.observation_tensor(s.current_player()) for s in states]))
+
+
+def test_lockstep_win_rate_of_cadp_d_matches_the_exported_agents():
+    game = games.make("skull", players=3)
+    actor = _advice_actor(game.observation_shape[0], game.num_distinct_actions)
+    ours = state_win_rate(decentralized_policy(actor), game, "heuristic", 24, seed=3)
+    assert ours == win_rate(decentralized_actor(actor), game, "heuristic", 24, seed=3)[0]
