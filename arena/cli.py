@@ -19,10 +19,21 @@ import games
 DEFAULT_TOURNAMENT = {
     "game": "liars_dice",
     "params": {"players": 2, "dice": 1, "mode": "single_round"},
-    "agents": ("random", "heuristic", "cfr"),
+    "agents": ("random", "heuristic", "cfr", "zoo:liars-dice-duel"),
     "games_per_pairing": 50,
 }
-"""What ``arena tournament`` plays with no arguments: the bundled agents on the duel."""
+"""What ``arena tournament`` plays with no arguments: the bundled agents on the duel (zoo
+entries that are not installed are left out)."""
+
+
+def default_agents() -> tuple[str, ...]:
+    """The default tournament's agents that are available."""
+    from agents.zoo import zoo_names
+
+    zoo = set(zoo_names())
+    return tuple(
+        a for a in DEFAULT_TOURNAMENT["agents"] if not a.startswith("zoo:") or a[4:] in zoo
+    )
 
 
 class UsageError(Exception):
@@ -128,7 +139,7 @@ def _config_from_args(args: argparse.Namespace):
     params.update(parse_params(args.param))
     if args.players is not None:
         params["players"] = args.players
-    agents = split_agents(args.agents) if args.agents else DEFAULT_TOURNAMENT["agents"]
+    agents = split_agents(args.agents) if args.agents else default_agents()
     return TournamentConfig(
         game=game,
         params=params,

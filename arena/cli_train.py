@@ -21,7 +21,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         out = Path(args.resume)
         saved = load_checkpoint(out)["config"]
         cfg = config_from_dict(saved, args.set)
-        if cfg.to_json() != saved:
+        if cfg != config_from_dict(saved):
             raise ValueError("--set cannot change the config of a run being resumed")
     else:
         cfg = load_config(args.config, args.set)

@@ -21,10 +21,13 @@ DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
 }
 """The table ``arena play GAME`` sets up when no parameter is given (the game people play)."""
 
-DEFAULT_OPPONENTS: tuple[str, ...] = ("heuristic", "random")
+DEFAULT_OPPONENTS: tuple[str, ...] = (
+    "zoo:liars-dice-duel", "zoo:liars-dice", "zoo:skull", "heuristic", "random",
+)  # fmt: skip
 """Opponents when ``--opponents`` is not given: the first of these specs that can play the game.
 
-Best first; the bundled zoo agents go in front of ``heuristic`` once they exist.
+Best first: the bundled zoo agents (each plays only the configurations it was trained for),
+then ``heuristic``.
 """
 
 DEFAULT_DELAY = 0.6
