@@ -16,14 +16,12 @@ so a PPO minibatch, whatever rows it draws, never mixes seats of different games
 
 CADP(C) reads the other seats' observations, so it is evaluated here (never in ``agents``) by
 a lockstep loop that builds them from the states (:func:`state_win_rate`), and on the OpenSpiel
-configuration of Liar's Dice by an exact NashConv over histories (:func:`state_nash_conv`).
+configuration of Liar's Dice by an exact NashConv over histories (:mod:`trainers.exact`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +29,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from agents.base import load_agent
 from agents.neural import ActorConfig, MLPActor
 from games.core import Game, State
-from games.openspiel import bid_sequences, our_game
 from trainers.config import TrainConfig
-from trainers.evaluate import is_openspiel_config
+from trainers.evaluate import StateLogits, is_openspiel_config, state_win_rate
+from trainers.exact import state_nash_conv
 from trainers.loop import Run, ppo_learn, train
 from trainers.networks import AdviceActor
 from trainers.ppo import ActorFn, PPOBatch
-from trainers.rollout import Batch, gumbel_sample, masked_log_softmax, views_of
-
-StateLogits = Callable[[Sequence[State]], torch.Tensor]
-"""A policy that may read the whole state: states (each with a seat to act) -> logits [B, A]."""
+from trainers.rollout import Batch, views_of
 
 
 def prune_weight(cfg: TrainConfig, progress: float) -> float:
@@ -171,7 +165,7 @@ class CADP:
         out: dict[str, float] = {}
         for key, policy in policies.items():
             for opponent in ("random", "heuristic"):
-                rate = state_win_rate(policy, game, opponent, games, seed)
+                rate, _ = state_win_rate(policy, game, opponent, games, seed)
                 out[f"{key}_win_vs_{opponent}"] = rate
             if is_openspiel_config(game):
                 out[f"{key}_nash_conv"] = state_nash_conv(policy)
@@ -208,207 +202,3 @@ def decentralized_policy(actor: AdviceActor) -> StateLogits:
         return actor.decentralized(torch.from_numpy(obs))
 
     return logits
-
-
-def state_log_probs(policy: StateLogits, states: Sequence[State]) -> np.ndarray:
-    """Masked log-probabilities of the seat to act in each state ``[B, A]``."""
-    mask = torch.from_numpy(np.stack([s.legal_actions_mask() for s in states]).astype(bool))
-    with torch.no_grad():
-        return masked_log_softmax(policy(states), mask).numpy()
-
-
-@torch.no_grad()
-def state_win_rate(policy: StateLogits, game: Game, opponent: str, games: int, seed: int) -> float:
-    """Win rate of ``policy`` in one seat (rotating) against ``opponent`` in every other seat.
-
-    Like :func:`trainers.evaluate.win_rate`, but the policy is given the states, so it may build
-    what it reads (every seat's observation, the global state); the opponents get their own
-    observation only.
-    """
-    rng = np.random.default_rng(seed)
-    n = game.num_players
-    states = [game.new_initial_state() for _ in range(games)]
-    learner = np.arange(games) % n
-    agents = [[load_agent(opponent) for _ in range(n)] for _ in range(games)]
-    for seats in agents:
-        for seat, agent in enumerate(seats):
-            agent.reset(game, seat, int(rng.integers(2**31)))
-    live = list(range(games))
-    while live:
-        for g in live:
-            while states[g].is_chance_node():
-                states[g].apply_action(states[g].sample_chance(rng))
-        live = [g for g in live if not states[g].is_terminal()]
-        mine = [g for g in live if states[g].current_player() == learner[g]]
-        if mine:
-            logp = state_log_probs(policy, [states[g] for g in mine])
-            for g, a in zip(mine, gumbel_sample(logp, rng), strict=True):
-                states[g].apply_action(int(a))
-        for g in [g for g in live if g not in set(mine)]:
-            seat = states[g].current_player()
-            states[g].apply_action(int(agents[g][seat].act(states[g].observation(seat))))
-    return float(np.mean([_won(states[g].returns(), learner[g]) for g in range(games)]))
-
-
-def _won(returns: list[float], seat: int) -> bool:
-    best = max(returns)
-    return returns[seat] == best and returns.count(best) == 1
-
-
-# -- exact NashConv of a state policy on the OpenSpiel configuration of Liar's Dice ----------
-
-
-@dataclass(frozen=True)
-class DuelTree:
-    """The decision points of the OpenSpiel configuration, deal by deal.
-
-    ``S`` bid sequences (strictly increasing subsets of the bids, the empty one first, parents
-    before children), for each of the 36 deals ``(d0, d1)``.
-
-    Attributes:
-        seqs: the bid sequences.
-        parent: index of each sequence's parent (``-1`` for the empty one).
-        child: ``[S, bids]`` index of ``seq + (b,)`` when bid ``b`` is legal there, else ``-1``.
-        legal: ``[S, A]`` legal actions (the same for every deal).
-        player: ``[S]`` the seat to act.
-        last: ``[S]`` the last bid (``-1`` for the empty sequence).
-        liar_value: ``[S, 6, 6]`` seat 0's return when the seat to act calls liar.
-    """
-
-    seqs: tuple[tuple[int, ...], ...]
-    parent: np.ndarray
-    child: np.ndarray
-    legal: np.ndarray
-    player: np.ndarray
-    last: np.ndarray
-    liar_value: np.ndarray
-
-
-def _deal_states(deal: tuple[int, int], tree_seqs: Sequence[tuple[int, ...]]) -> list[State]:
-    """The decision states of one deal, one per bid sequence (built parent before child)."""
-    root = our_game().new_initial_state()
-    for die in deal:
-        root.apply_action(die)
-    index = {seq: k for k, seq in enumerate(tree_seqs)}
-    states: list[State] = []
-    for seq in tree_seqs:
-        state = (states[index[seq[:-1]]] if seq else root).clone()
-        if seq:
-            state.apply_action(seq[-1])
-        states.append(state)
-    return states
-
-
-def _liar_returns() -> np.ndarray:
-    """Seat 0's return when ``caller`` calls liar on bid ``b``: ``[6, 6, bids, caller]``.
-
-    Replayed in our engine on the shortest history ending with that bid and that caller.
-    """
-    game = our_game()
-    out = np.zeros((6, 6, game.liar, 2))
-    for d0, d1, bid in np.ndindex(6, 6, game.liar):
-        for caller, bids in ((1, (bid,)), (0, (0, bid))):
-            if len(set(bids)) == len(bids):  # no ``(0, 0)``: seat 0 never calls a first bid 0
-                state = game.new_initial_state()
-                for action in (d0, d1, *bids, game.liar):
-                    state.apply_action(action)
-                out[d0, d1, bid, caller] = state.returns()[0]
-    return out
-
-
-@cache
-def duel_tree() -> DuelTree:
-    """The :class:`DuelTree` (built once, by replay in our engine)."""
-    game = our_game()
-    seqs = tuple(bid_sequences(game.liar))
-    index = {seq: k for k, seq in enumerate(seqs)}
-    child = np.full((len(seqs), game.liar), -1, dtype=np.int64)
-    for k, seq in enumerate(seqs[1:], start=1):
-        child[index[seq[:-1]], seq[-1]] = k
-    states = _deal_states((0, 0), seqs)
-    player = np.array([s.current_player() for s in states])
-    last = np.array([s[-1] if s else -1 for s in seqs])
-    liar_value = _liar_returns()[:, :, last, player].transpose(2, 0, 1)
-    liar_value[last < 0] = 0.0  # no liar call on the empty sequence
-    return DuelTree(
-        seqs, np.array([index[s[:-1]] if s else -1 for s in seqs]), child,
-        np.stack([s.legal_actions_mask() for s in states]).astype(bool), player, last, liar_value,
-    )  # fmt: skip
-
-
-def duel_policy(policy: StateLogits, tree: DuelTree) -> np.ndarray:
-    """``policy``'s probabilities at every decision ``[S, 6, 6, A]`` (zero where illegal)."""
-    out = np.zeros((len(tree.seqs), 6, 6, tree.legal.shape[1]))
-    mask = torch.from_numpy(tree.legal)
-    for d0, d1 in np.ndindex(6, 6):
-        with torch.no_grad():
-            logits = policy(_deal_states((d0, d1), tree.seqs))
-            out[:, d0, d1] = masked_log_softmax(logits, mask).double().exp().numpy()
-    return out / out.sum(axis=-1, keepdims=True)  # renormalised in float64, like the bridge
-
-
-def _action_values(
-    tree: DuelTree, values: np.ndarray, rows: np.ndarray, liar: np.ndarray
-) -> np.ndarray:
-    """``Q [rows, A, 6, 6]`` from the children's ``values`` and the liar returns ``liar``."""
-    q = np.zeros((len(rows), tree.legal.shape[1], 6, 6))
-    kids = tree.child[rows]
-    for b in range(kids.shape[1]):
-        has = kids[:, b] >= 0
-        q[has, b] = values[kids[has, b]]
-    q[:, -1] = liar[rows]
-    return q
-
-
-def on_policy_value(tree: DuelTree, probs: np.ndarray) -> np.ndarray:
-    """Seat 0's expected return from every decision under ``probs`` ``[S, 6, 6]``."""
-    values = np.zeros((len(tree.seqs), 6, 6))
-    for last in range(tree.child.shape[1] - 1, -2, -1):  # children have a later last bid
-        rows = np.flatnonzero(tree.last == last)
-        q = _action_values(tree, values, rows, tree.liar_value)
-        values[rows] = np.einsum("rxya,raxy->rxy", probs[rows], q)
-    return values
-
-
-def best_response_value(tree: DuelTree, probs: np.ndarray, seat: int) -> float:
-    """Seat ``seat``'s expected return when it best-responds (from its own information: its
-    die and the bids) to ``probs`` played by the other seat."""
-    probs = probs if seat == 0 else probs.transpose(0, 2, 1, 3)  # axes: (own die, other die)
-    liar = tree.liar_value if seat == 0 else -tree.liar_value.transpose(0, 2, 1)
-    reach = np.ones((len(tree.seqs), 6, 6))  # the other seat's reach probability
-    for k in range(1, len(tree.seqs)):
-        up = tree.parent[k]
-        own = tree.player[up] == seat
-        reach[k] = reach[up] * (1.0 if own else probs[up, :, :, tree.last[k]])
-    values = np.zeros((len(tree.seqs), 6, 6))
-    for last in range(tree.child.shape[1] - 1, -2, -1):
-        rows = np.flatnonzero(tree.last == last)
-        q = _action_values(tree, values, rows, liar)
-        mine = tree.player[rows] == seat
-        values[rows[~mine]] = np.einsum("rxya,raxy->rxy", probs[rows[~mine]], q[~mine])
-        values[rows[mine]] = _best_choice(q[mine], reach[rows[mine]], tree.legal[rows[mine]])
-    return float(values[0].mean())
-
-
-def _best_choice(q: np.ndarray, reach: np.ndarray, legal: np.ndarray) -> np.ndarray:
-    """Values ``[R, 6, 6]`` of the best action per information state (own die = axis 1)."""
-    score = np.einsum("raxy,rxy->rax", q, reach)
-    score = np.where(legal[:, :, None], score, -np.inf)
-    best = score.argmax(axis=1)  # [R, own die]
-    return np.take_along_axis(q, best[:, None, :, None], axis=1)[:, 0]
-
-
-def state_nash_conv(policy: StateLogits) -> float:
-    """Exact NashConv of ``policy`` (both seats) in the OpenSpiel configuration of Liar's Dice.
-
-    The best responses read their own information only; ``policy`` may read anything of the
-    state (CADP(C), CTEDD's global policy). For a policy of the local observation this equals
-    :func:`games.openspiel.nash_conv`; for one that reads hidden information it measures how
-    much honest best responses gain against it, and it can be negative (such a policy may win
-    more than any honest one).
-    """
-    tree = duel_tree()
-    probs = duel_policy(policy, tree)
-    value = float(on_policy_value(tree, probs)[0].mean())  # seat 0's; seat 1's is -value
-    gains = best_response_value(tree, probs, 0) - value, best_response_value(tree, probs, 1) + value
-    return float(sum(gains))

@@ -31,9 +31,9 @@ from torch import nn
 
 from agents.neural import ActorConfig, MLPActor
 from games.core import Game, State
-from trainers.cadp import StateLogits, state_nash_conv, state_win_rate
 from trainers.config import TrainConfig
-from trainers.evaluate import is_openspiel_config
+from trainers.evaluate import StateLogits, is_openspiel_config, state_win_rate
+from trainers.exact import state_nash_conv
 from trainers.loop import Run, anneal, ppo_learn, train
 from trainers.networks import GlobalPolicy
 from trainers.ppo import ActorFn, PPOBatch
@@ -199,7 +199,7 @@ class CTEDD:
         """The global policy (CTEDD-G), beside the distilled one (the standard keys)."""
         policy = global_policy_logits(actor.global_policy)
         out = {
-            f"global_win_vs_{opponent}": state_win_rate(policy, game, opponent, games, seed)
+            f"global_win_vs_{opponent}": state_win_rate(policy, game, opponent, games, seed)[0]
             for opponent in ("random", "heuristic")
         }
         if is_openspiel_config(game):

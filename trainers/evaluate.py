@@ -1,7 +1,7 @@
 """Evaluation of an actor during training: win rates against agents, and exact NashConv.
 
-Win rates are measured with the actor in one seat (rotating over seats game by game) and the
-opponent agent in every other seat, many games in lockstep with one batched actor call per
+Win rates are measured with the policy in one seat (rotating over seats game by game) and the
+opponent agent in every other seat, many games in lockstep with one batched policy call per
 step. The opponents are real agents (``agents.load_agent``) fed local observations only.
 """
 
@@ -15,7 +15,7 @@ import torch
 
 from agents.base import load_agent
 from games import openspiel as bridge
-from games.core import Game, Observation
+from games.core import Game, Observation, State
 from trainers.rollout import gumbel_sample, masked_log_softmax
 
 Logits = Callable[[torch.Tensor], torch.Tensor]
@@ -44,11 +44,37 @@ def nash_conv(actor: Logits) -> float:
         return bridge.nash_conv(policy_fn(actor))
 
 
+StateLogits = Callable[[Sequence[State]], torch.Tensor]
+"""A policy that may read the whole state: states (each with a seat to act) -> logits [B, A].
+
+Trainers use it to evaluate what only exists in training (CADP(C) reads every seat's
+observation, CTEDD's global policy the global state); a deployable actor reads only the local
+observation (:func:`local_policy`)."""
+
+
+def local_policy(actor: Logits) -> StateLogits:
+    """The actor as a state policy: the acting seat's local observation only."""
+
+    def logits(states: Sequence[State]) -> torch.Tensor:
+        obs = np.stack([s.observation_tensor(s.current_player()) for s in states])
+        return actor(torch.from_numpy(obs))
+
+    return logits
+
+
+def state_log_probs(policy: StateLogits, states: Sequence[State]) -> np.ndarray:
+    """Masked log-probabilities of the seat to act in each state ``[B, A]``."""
+    mask = torch.from_numpy(np.stack([s.legal_actions_mask() for s in states]).astype(bool))
+    with torch.no_grad():
+        return masked_log_softmax(policy(states), mask).numpy()
+
+
 @torch.no_grad()
-def win_rate(
-    actor: Logits, game: Game, opponent: str, games: int, seed: int
+def state_win_rate(
+    policy: StateLogits, game: Game, opponent: str, games: int, seed: int
 ) -> tuple[float, float]:
-    """The actor's win rate against ``opponent`` in all other seats, and its 95% half-width."""
+    """Win rate of ``policy`` in one seat (rotating) against ``opponent`` in every other seat,
+    and its 95% half-width. The opponents get their own observation only."""
     rng = np.random.default_rng(seed)
     n = game.num_players
     states = [game.new_initial_state() for _ in range(games)]
@@ -62,15 +88,24 @@ def win_rate(
         _resolve(states, live, rng)
         live = [g for g in live if not states[g].is_terminal()]
         mine = [g for g in live if states[g].current_player() == learner[g]]
-        _learner_moves(actor, states, mine, learner, rng)
+        if mine:
+            logp = state_log_probs(policy, [states[g] for g in mine])
+            for g, a in zip(mine, gumbel_sample(logp, rng), strict=True):
+                states[g].apply_action(int(a))
         taken = set(mine)
         for g in live:
             if g not in taken:
                 seat = states[g].current_player()
                 states[g].apply_action(int(agents[g][seat].act(states[g].observation(seat))))
-    wins = np.array([_won(states[g], learner[g]) for g in range(games)], dtype=float)
-    rate = float(wins.mean())
+    rate = float(np.mean([_won(states[g], learner[g]) for g in range(games)]))
     return rate, 1.96 * math.sqrt(max(rate * (1 - rate), 1e-12) / games)
+
+
+def win_rate(
+    actor: Logits, game: Game, opponent: str, games: int, seed: int
+) -> tuple[float, float]:
+    """The actor's win rate against ``opponent`` in all other seats, and its 95% half-width."""
+    return state_win_rate(local_policy(actor), game, opponent, games, seed)
 
 
 def _resolve(states, live, rng) -> None:
@@ -78,16 +113,6 @@ def _resolve(states, live, rng) -> None:
         state = states[g]
         while state.is_chance_node():
             state.apply_action(state.sample_chance(rng))
-
-
-def _learner_moves(actor: Logits, states, mine: list[int], learner, rng) -> None:
-    if not mine:
-        return
-    obs = torch.from_numpy(np.stack([states[g].observation_tensor(learner[g]) for g in mine]))
-    mask = torch.from_numpy(np.stack([states[g].legal_actions_mask() for g in mine]).astype(bool))
-    actions = gumbel_sample(masked_log_softmax(actor(obs), mask).numpy(), rng)
-    for g, a in zip(mine, actions, strict=True):
-        states[g].apply_action(int(a))
 
 
 def _won(state, seat: int) -> bool:

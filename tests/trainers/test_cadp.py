@@ -17,12 +17,11 @@ from trainers.cadp import (
     decentralized_actor,
     decentralized_policy,
     group_inputs,
-    state_nash_conv,
-    state_win_rate,
     train_cadp,
 )
 from trainers.config import load_config
-from trainers.evaluate import nash_conv, win_rate
+from trainers.evaluate import nash_conv, state_win_rate, win_rate
+from trainers.exact import state_nash_conv
 from trainers.loop import build_run, ppo_batch, update_once
 from trainers.networks import AdviceActor
 from trainers.rollout import Opponents, SelfPlayGames, ValueFn, collect, seats_in_game
@@ -200,5 +199,5 @@ def _own_obs(states) -> torch.Tensor:
 def test_lockstep_win_rate_of_cadp_d_matches_the_exported_agents():
     game = games.make("skull", players=3)
     actor = _advice_actor(game.observation_shape[0], game.num_distinct_actions)
-    ours = state_win_rate(decentralized_policy(actor), game, "heuristic", 24, seed=3)
+    ours, _ = state_win_rate(decentralized_policy(actor), game, "heuristic", 24, seed=3)
     assert ours == win_rate(decentralized_actor(actor), game, "heuristic", 24, seed=3)[0]
