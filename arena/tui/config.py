@@ -22,12 +22,13 @@ DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
 """The table ``arena play GAME`` sets up when no parameter is given (the game people play)."""
 
 DEFAULT_OPPONENTS: tuple[str, ...] = (
-    "zoo:liars-dice-duel", "zoo:liars-dice", "zoo:skull", "heuristic", "random",
+    "zoo:liars-dice-duel", "zoo:skull", "heuristic", "zoo:liars-dice", "random",
 )  # fmt: skip
 """Opponents when ``--opponents`` is not given: the first of these specs that can play the game.
 
-Best first: the bundled zoo agents (each plays only the configurations it was trained for),
-then ``heuristic``.
+Strongest first, as measured by ``bench/strength.py`` (docs/results.md): the zoo's duel and
+Skull agents beat ``heuristic``; its Liar's Dice table agents do not yet, so they come after it.
+A zoo agent plays only the configurations it was trained for.
 """
 
 DEFAULT_DELAY = 0.6

@@ -75,7 +75,7 @@ def test_defaults():
         best = best_default_opponent(config.make_game())
         assert best in DEFAULT_OPPONENTS and config.opponents == (best,) * 3
     assert make_config("liars_dice").params["dice"] == 5
-    assert DEFAULT_OPPONENTS[-2:] == ("heuristic", "random")  # after the zoo agents
+    assert "heuristic" in DEFAULT_OPPONENTS and DEFAULT_OPPONENTS[-1] == "random"
 
 
 def test_one_spec_per_seat():
