@@ -184,21 +184,25 @@ class Game(ABC):
 
 
 class State(ABC):
-    """One position of a game. Mutated by :meth:`apply_action`; copy with :meth:`clone`."""
+    """One position of a game. Mutated by :meth:`apply_action`; copy with :meth:`clone`.
+
+    Engines keep the seat to act (or :data:`CHANCE` / :data:`TERMINAL`) in ``_player``.
+    """
 
     game: Game
+    _player: int
 
-    @abstractmethod
     def current_player(self) -> int:
         """The seat to act, :data:`CHANCE` or :data:`TERMINAL`."""
+        return self._player
 
     def is_chance_node(self) -> bool:
         """True when chance acts next."""
-        return self.current_player() == CHANCE
+        return self._player == CHANCE
 
     def is_terminal(self) -> bool:
         """True once the game is over."""
-        return self.current_player() == TERMINAL
+        return self._player == TERMINAL
 
     @abstractmethod
     def chance_outcomes(self) -> list[tuple[int, float]]:

@@ -189,15 +189,6 @@ class LiarsDiceState(State):
         self._history: list[int] = []
 
     # -- queries ---------------------------------------------------------------------------
-    def current_player(self) -> int:
-        return self._player
-
-    def is_terminal(self) -> bool:
-        return self._player == TERMINAL
-
-    def is_chance_node(self) -> bool:
-        return self._player == CHANCE
-
     def dice_in_play(self) -> int:
         """Total dice held by all players this round."""
         return sum(self.dice_counts)

@@ -300,15 +300,6 @@ class SkullState(State):
         self._history: list[int] = []
 
     # -- queries -------------------------------------------------------------------------------
-    def current_player(self) -> int:
-        return self._player
-
-    def is_chance_node(self) -> bool:
-        return self._player == CHANCE
-
-    def is_terminal(self) -> bool:
-        return self._player == TERMINAL
-
     def discs_on_mats(self) -> int:
         """The number of discs on all mats (the highest bid allowed now)."""
         return self._on_mats
