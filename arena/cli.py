@@ -110,10 +110,11 @@ def cmd_games(args: argparse.Namespace) -> int:
 def cmd_agents(args: argparse.Namespace) -> int:
     """List the agent specs, and whether each supports a game configuration."""
     from agents.base import AgentSpecError, available_specs, check_agent
+    from agents.zoo import zoo_names
 
     game = games.make(args.game, **parse_params(args.param)) if args.game else None
     rows = []
-    for spec in available_specs():
+    for spec in [*available_specs(), *(f"zoo:{name}" for name in zoo_names())]:
         status = "ok"
         if game is not None:
             try:
