@@ -14,7 +14,7 @@ from agents import cfr
 from agents.base import AgentSpecError, load_agent
 from games import openspiel as bridge
 from games.core import Observation
-from tests.games.helpers import play
+from tests.games.helpers import decision_observations, play
 
 
 @pytest.fixture(scope="module")
@@ -35,22 +35,6 @@ def _batched(agent: cfr.CFRAgent):
         return np.stack([agent.policy(o) for o in observations])
 
     return policy
-
-
-def _decision_observations(seed: int, games_count: int) -> list[Observation]:
-    """Observations of the player to move along random games of the OpenSpiel configuration."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for _ in range(games_count):
-        state = bridge.our_game().new_initial_state()
-        while not state.is_terminal():
-            if state.is_chance_node():
-                state.apply_action(state.sample_chance(rng))
-                continue
-            out.append(state.observation(state.current_player()))
-            legal = state.legal_actions()
-            state.apply_action(legal[int(rng.integers(len(legal)))])
-    return out
 
 
 def test_shipped_table_metadata(agent: cfr.CFRAgent):
@@ -83,7 +67,7 @@ def test_index_from_observation_matches_the_documented_index():
 
 
 def test_policy_is_a_distribution_over_legal_actions(agent: cfr.CFRAgent):
-    for obs in _decision_observations(seed=1, games_count=200):
+    for obs in decision_observations(bridge.our_game(), 700, seed=1):
         probs = agent.policy(obs)
         assert probs.dtype == np.float64 and probs.shape == (13,)
         assert np.all(probs[obs.legal_mask == 0] == 0.0)
@@ -98,7 +82,7 @@ def test_after_the_last_bid_only_liar_is_played(agent: cfr.CFRAgent):
 
 
 def test_same_seed_same_actions():
-    observations = _decision_observations(seed=2, games_count=100)
+    observations = decision_observations(bridge.our_game(), 350, seed=2)
     runs = []
     for seed in (7, 7, 8):
         agent = cfr.CFRAgent()

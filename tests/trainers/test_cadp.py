@@ -34,14 +34,6 @@ TINY = [
 ]  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _advice_actor(obs_dim: int, num_actions: int, hidden=(32, 24), seed: int = 0) -> AdviceActor:
     """A random advice actor whose attention is far from uniform and from the identity."""
     torch.manual_seed(seed)

@@ -24,14 +24,6 @@ TINY = [
 ]  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_phases_split_the_updates():
     cfg = load_config("skull_ctedd", TINY)
     assert cfg.num_updates == 5 and global_updates(cfg) == 2
