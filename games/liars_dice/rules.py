@@ -93,6 +93,8 @@ class LiarsDiceGame(Game):
         self.wild_face: int = {"highest": self.sides, "ones": 1, "none": 0}[p["wild"]]
         self.reset_face: bool = p["bidding_rule"] == "reset-face"
         self.elimination: bool = p["mode"] == "elimination"
+        self.players: int = p["players"]
+        """Seats (``num_players``, as a plain attribute for the hot paths)."""
         self.layout = encoding.Layout(p["players"], self.dice, self.sides)
 
     @property
@@ -156,6 +158,7 @@ class LiarsDiceState(State):
 
     __slots__ = (
         "_history",
+        "_in_play",
         "_player",
         "_returns",
         "_roll_seat",
@@ -186,12 +189,13 @@ class LiarsDiceState(State):
         self._player: int = CHANCE
         self._roll_seat: int = 0
         self._returns: list[float] = [0.0] * n
+        self._in_play: int = game.total_dice
         self._history: list[int] = []
 
     # -- queries ---------------------------------------------------------------------------
     def dice_in_play(self) -> int:
         """Total dice held by all players this round."""
-        return sum(self.dice_counts)
+        return self._in_play
 
     def chance_outcomes(self) -> list[tuple[int, float]]:
         if self._player != CHANCE:
@@ -228,7 +232,7 @@ class LiarsDiceState(State):
 
     def next_seat(self, seat: int) -> int:
         """The next seat after ``seat`` that still has dice."""
-        n = self.game.num_players
+        n = self.game.players
         for step in range(1, n + 1):
             nxt = (seat + step) % n
             if self.dice_counts[nxt]:
@@ -278,7 +282,7 @@ class LiarsDiceState(State):
         hand.sort()
         if len(hand) < self.dice_counts[seat]:
             return
-        for nxt in range(seat + 1, self.game.num_players):
+        for nxt in range(seat + 1, self.game.players):
             if self.dice_counts[nxt]:
                 self._roll_seat = nxt
                 return
@@ -296,6 +300,7 @@ class LiarsDiceState(State):
             self._finish_single_round(loser)
             return
         self.dice_counts[loser] -= 1
+        self._in_play -= 1
         alive = [s for s, c in enumerate(self.dice_counts) if c]
         if len(alive) == 1:
             self._finish(winner_gets=1.0, seats=alive, others=-1.0)
@@ -308,13 +313,13 @@ class LiarsDiceState(State):
 
     def _finish(self, winner_gets: float, seats: list[int], others: float) -> None:
         """End the game: ``seats`` get ``winner_gets``, the rest share ``others``."""
-        n = self.game.num_players
+        n = self.game.players
         share = others / (n - 1)
         self._returns = [winner_gets if s in seats else share for s in range(n)]
         self._player = TERMINAL
 
     def _new_round(self) -> None:
-        self.hands = [[] for _ in range(self.game.num_players)]
+        self.hands = [[] for _ in range(self.game.players)]
         self.bids = []
         self.bidders = []
         self._roll_seat = next(s for s, c in enumerate(self.dice_counts) if c)
@@ -344,6 +349,7 @@ class LiarsDiceState(State):
         new.results = list(self.results)
         new._player = self._player
         new._roll_seat = self._roll_seat
+        new._in_play = self._in_play
         new._returns = list(self._returns)
         new._history = list(self._history)
         return new
