@@ -159,6 +159,7 @@ def cmd_tournament(args: argparse.Namespace) -> int:
     from arena import tournament as tour
 
     if args.resume:
+        _require_db(args.db)
         ladder = _open_ladder(args.db)
         row = ladder.tournament(args.resume)
         if row is None:
@@ -228,6 +229,13 @@ def _print_tournament(ladder, summary, args: argparse.Namespace) -> int:
     return 130 if summary.interrupted and summary.remaining else 0
 
 
+def describe_key(key: str) -> str:
+    """A game configuration key as ``game k=v k=v``."""
+    game, _, params = key.partition("{")
+    values = json.loads("{" + params)
+    return game + " " + " ".join(f"{k}={v}" for k, v in values.items())
+
+
 def format_ratings(table) -> str:
     """The ratings table as aligned text."""
     lines = [f"{'rank':>4}  {'agent':<28} {'rating':>7} {'-':>5} {'+':>5} {'games':>6} "
@@ -275,7 +283,7 @@ def cmd_ladder(args: argparse.Namespace) -> int:
     if not tables:
         print("the ladder has no games" + (f" of {args.game}" if args.game else ""))
     for key, table in tables.items():
-        print(f"{key}  ({len(grouped[key])} games)")
+        print(f"{describe_key(key)}  ({len(grouped[key])} games)")
         print(format_ratings(table) + "\n")
     return 0
 
@@ -315,7 +323,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     table = report.ratings_table(rows, anchor=parse_anchor(args.anchor))
     cross = report.crosstable_matrix(rows)
     seats = report.seat_table(rows)
-    print(f"{key}: {len(rows)} games\n\n{format_ratings(table)}\n")
+    print(f"{describe_key(key)}: {len(rows)} games\n\n{format_ratings(table)}\n")
     print("head-to-head (row's score against column):")
     print(cross.round(3).to_string(na_rep="-") + "\n")
     print("win rate by seat:")
@@ -327,7 +335,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         seats.to_csv(os.path.join(args.csv, "seats.csv"), index=False)
         print(f"\nwrote ratings.csv, crosstable.csv, seats.csv to {args.csv}", file=sys.stderr)
     if args.plot:
-        report.plot_ratings(table, args.plot, title=key)
+        report.plot_ratings(table, args.plot, title=describe_key(key))
         print(f"wrote {args.plot}", file=sys.stderr)
     return 0
 
@@ -502,6 +510,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("arena: aborted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `arena ladder | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
