@@ -21,7 +21,7 @@ from arena.match import MatchResult, play_match
 from arena.players import InProcessPlayer
 from arena.ratings import rating_intervals
 from games.core import Game, State
-from tests.games.helpers import decision_observations, play
+from tests.games.helpers import LIARS_DICE_PARAMS, decision_observations, play
 
 LIARS_DICE_CONFIGS = [
     {"players": 2, "dice": 1, "mode": "single_round"},
@@ -150,16 +150,7 @@ def test_plays_legal_games_against_random(name: str, params: dict[str, Any]):
 @settings(max_examples=25, deadline=None)
 @given(
     st.one_of(
-        st.fixed_dictionaries(
-            {
-                "players": st.integers(2, 6),
-                "dice": st.integers(1, 5),
-                "sides": st.integers(2, 6),
-                "wild": st.sampled_from(["highest", "ones", "none"]),
-                "mode": st.sampled_from(["single_round", "elimination"]),
-                "bidding_rule": st.sampled_from(["reset-face", "reset-quantity"]),
-            }
-        ).map(lambda p: ("liars_dice", p)),
+        LIARS_DICE_PARAMS.map(lambda p: ("liars_dice", p)),
         st.fixed_dictionaries(
             {
                 "players": st.integers(2, 6),

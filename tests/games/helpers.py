@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+from hypothesis import strategies as st
 
 from games.core import Game, Observation, State
 
@@ -43,3 +44,16 @@ def decision_observations(game: Game, count: int, seed: int = 0) -> list[Observa
             legal = state.legal_actions()
             state.apply_action(legal[int(rng.integers(len(legal)))])
     return out
+
+
+LIARS_DICE_PARAMS = st.fixed_dictionaries(
+    {
+        "players": st.integers(2, 6),
+        "dice": st.integers(1, 5),
+        "sides": st.integers(2, 6),
+        "wild": st.sampled_from(["highest", "ones", "none"]),
+        "mode": st.sampled_from(["single_round", "elimination"]),
+        "bidding_rule": st.sampled_from(["reset-face", "reset-quantity"]),
+    }
+)
+"""Every Liar's Dice configuration (hypothesis strategy)."""

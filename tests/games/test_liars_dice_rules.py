@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import games
 from games.core import CHANCE, TERMINAL, IllegalActionError
 from games.liars_dice import LiarsDiceGame
-from tests.games.helpers import play, random_playout
+from tests.games.helpers import LIARS_DICE_PARAMS, play, random_playout
 
 OPENSPIEL = dict(players=2, dice=1, sides=6, wild="highest", mode="single_round")
 
@@ -195,16 +195,7 @@ def test_skips_players_who_are_out_when_bidding():
 
 
 # -- properties -----------------------------------------------------------------------------
-configs = st.fixed_dictionaries(
-    {
-        "players": st.integers(2, 6),
-        "dice": st.integers(1, 5),
-        "sides": st.integers(2, 6),
-        "wild": st.sampled_from(["highest", "ones", "none"]),
-        "mode": st.sampled_from(["single_round", "elimination"]),
-        "bidding_rule": st.sampled_from(["reset-face", "reset-quantity"]),
-    }
-)
+configs = LIARS_DICE_PARAMS
 
 
 @settings(max_examples=60, deadline=None)

@@ -12,6 +12,7 @@ from agents.package import load_package
 from arena.match import play_match
 from arena.players import InProcessPlayer
 from games.openspiel import OPENSPIEL_PARAMS
+from tests.trainers.helpers import assert_same_networks
 from trainers.cadp import (
     CADP,
     decentralized_actor,
@@ -160,20 +161,13 @@ def test_package_acts_from_local_observations_alone(tmp_path, monkeypatch):
     assert not result.forfeits and built and all(built)
 
 
-def _weights(module: torch.nn.Module) -> list[np.ndarray]:
-    return [p.detach().numpy().copy() for p in module.parameters()]
-
-
 def test_resume_continues_exactly(tmp_path):
     cfg = load_config("skull_cadp", [*TINY, "total_decisions=2000", "prune_start=0.5"])
     whole = train_cadp(cfg, tmp_path / "whole", progress=False)
     train_cadp(cfg, tmp_path / "part", progress=False, stop_after=2)
     resumed = train_cadp(cfg, tmp_path / "part", progress=False, resume=True)
     assert resumed.update == whole.update == cfg.num_updates == 3
-    for a, b in zip(_weights(whole.actor), _weights(resumed.actor), strict=True):
-        np.testing.assert_array_equal(a, b)
-    for a, b in zip(_weights(whole.critic), _weights(resumed.critic), strict=True):
-        np.testing.assert_array_equal(a, b)
+    assert_same_networks(whole, resumed)
 
 
 def test_history_nash_conv_equals_openspiel_on_observation_policies():

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 import games
 from agents.base import load_agent
 from arena.match import play_match
 from arena.players import InProcessPlayer
+from tests.trainers.helpers import assert_same_networks
 from trainers.checkpoint import load_checkpoint
 from trainers.config import load_config, shipped_configs
 from trainers.ctde import train_ctde
@@ -47,10 +47,6 @@ def test_tiny_run_exports_a_package_that_plays(tmp_path, config, extra):
     assert agent.supports(other) is not None
 
 
-def _weights(module: torch.nn.Module) -> list[np.ndarray]:
-    return [p.detach().numpy().copy() for p in module.parameters()]
-
-
 def test_resume_continues_exactly(tmp_path):
     cfg = load_config("skull_ctde", TINY + ["params.players=3", "total_decisions=4000"])
     whole = train_ctde(cfg, tmp_path / "whole", progress=False)
@@ -59,10 +55,7 @@ def test_resume_continues_exactly(tmp_path):
     assert saved["update"] == 3 and saved["actor_opt"]["state"]  # optimizer moments saved
     resumed = train_ctde(cfg, tmp_path / "part", progress=False, resume=True)
     assert resumed.update == whole.update == cfg.num_updates
-    for a, b in zip(_weights(whole.actor), _weights(resumed.actor), strict=True):
-        np.testing.assert_array_equal(a, b)
-    for a, b in zip(_weights(whole.critic), _weights(resumed.critic), strict=True):
-        np.testing.assert_array_equal(a, b)
+    assert_same_networks(whole, resumed)
 
 
 def test_resume_refuses_another_config(tmp_path):

@@ -11,6 +11,7 @@ from agents.neural import MLPActor
 from agents.package import load_package
 from arena.match import play_match
 from arena.players import InProcessPlayer
+from tests.trainers.helpers import assert_same_networks
 from trainers.config import load_config
 from trainers.ctedd import CTEDD, distill_loss, global_updates, train_ctedd
 from trainers.loop import build_run, update_once
@@ -87,17 +88,10 @@ def test_package_is_the_distilled_local_actor(tmp_path):
     )
 
 
-def _weights(module: torch.nn.Module) -> list[np.ndarray]:
-    return [p.detach().numpy().copy() for p in module.parameters()]
-
-
 def test_resume_continues_exactly_across_the_phases(tmp_path):
     cfg = load_config("skull_ctedd", TINY)
     whole = train_ctedd(cfg, tmp_path / "whole", progress=False)
     train_ctedd(cfg, tmp_path / "part", progress=False, stop_after=1)  # in the global phase
     resumed = train_ctedd(cfg, tmp_path / "part", progress=False, resume=True)
     assert resumed.update == whole.update == cfg.num_updates
-    for a, b in zip(_weights(whole.actor), _weights(resumed.actor), strict=True):
-        np.testing.assert_array_equal(a, b)
-    for a, b in zip(_weights(whole.critic), _weights(resumed.critic), strict=True):
-        np.testing.assert_array_equal(a, b)
+    assert_same_networks(whole, resumed)
