@@ -19,21 +19,34 @@ import games
 DEFAULT_TOURNAMENT = {
     "game": "liars_dice",
     "params": {"players": 2, "dice": 1, "mode": "single_round"},
-    "agents": ("random", "heuristic", "cfr", "zoo:liars-dice-duel"),
     "games_per_pairing": 50,
 }
-"""What ``arena tournament`` plays with no arguments: the bundled agents on the duel (zoo
-entries that are not installed are left out)."""
+"""What ``arena tournament`` plays with no arguments: the bundled agents on the duel."""
+
+BUNDLED_AGENTS = (
+    "random", "heuristic", "cfr",
+    "zoo:liars-dice-duel", "zoo:liars-dice-duel-cadp", "zoo:liars-dice-duel-ctedd",
+    "zoo:liars-dice", "zoo:skull", "zoo:skull-cadp", "zoo:skull-ctedd",
+)  # fmt: skip
+"""The agents a tournament without ``--agents`` draws from: those that can play its game."""
 
 
-def default_agents() -> tuple[str, ...]:
-    """The default tournament's agents that are available."""
+def default_agents(game: games.Game) -> tuple[str, ...]:
+    """The bundled agents that can play ``game`` (zoo entries not installed are left out)."""
+    from agents.base import AgentSpecError, check_agent
     from agents.zoo import zoo_names
 
     zoo = set(zoo_names())
-    return tuple(
-        a for a in DEFAULT_TOURNAMENT["agents"] if not a.startswith("zoo:") or a[4:] in zoo
-    )
+    out = []
+    for spec in BUNDLED_AGENTS:
+        if spec.startswith("zoo:") and spec[4:] not in zoo:
+            continue
+        try:
+            check_agent(spec, game)
+        except AgentSpecError:
+            continue
+        out.append(spec)
+    return tuple(out)
 
 
 class UsageError(Exception):
@@ -140,7 +153,14 @@ def _config_from_args(args: argparse.Namespace):
     params.update(parse_params(args.param))
     if args.players is not None:
         params["players"] = args.players
-    agents = split_agents(args.agents) if args.agents else default_agents()
+    if args.agents:
+        agents = split_agents(args.agents)
+    else:
+        agents = default_agents(games.make(game, **params))
+        if len(agents) < 2:
+            raise UsageError(
+                f"no two bundled agents play {game} with these parameters: name them with --agents"
+            )
     return TournamentConfig(
         game=game,
         params=params,
@@ -403,14 +423,20 @@ def _add_tournament_parser(sub) -> None:
         help="run a tournament and print its ratings",
         description=(
             "Run a round-robin or gauntlet tournament; every game is committed to the ladder "
-            "as it ends. With no arguments: the bundled agents on the Liar's Dice duel. "
+            "as it ends. With no arguments: the bundled agents on the Liar's Dice duel; with a "
+            "game and no --agents: the bundled agents (random, heuristic, cfr, the zoo) that "
+            "can play it. "
             "Ctrl-C stops cleanly; --resume NAME plays exactly the missing games."
         ),
     )
     p.add_argument("game", nargs="?", help="game name (see `arena games`)")
     p.add_argument("--param", action="append", metavar="K=V", help="game parameter (repeatable)")
     p.add_argument("--players", type=int, help="seats per table (the game's players parameter)")
-    p.add_argument("--agents", metavar="SPEC,SPEC", help="agent specs, comma separated")
+    p.add_argument(
+        "--agents",
+        metavar="SPEC,SPEC",
+        help="agent specs, comma separated (default: the bundled agents that can play the game)",
+    )
     p.add_argument(
         "--format",
         default="round-robin",

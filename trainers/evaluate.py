@@ -26,10 +26,10 @@ def is_openspiel_config(game: Game) -> bool:
     return game.name == "liars_dice" and game.params == bridge.OPENSPIEL_PARAMS
 
 
-@torch.no_grad()
 def policy_fn(actor: Logits) -> Callable[[Sequence[Observation]], np.ndarray]:
     """A batched policy over observations (for :func:`games.openspiel.nash_conv`)."""
 
+    @torch.no_grad()
     def probs(observations: Sequence[Observation]) -> np.ndarray:
         obs = torch.from_numpy(np.stack([o.tensor for o in observations]))
         mask = torch.from_numpy(np.stack([o.legal_mask for o in observations]).astype(bool))

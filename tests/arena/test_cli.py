@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from arena.cli import main
+import games
+from arena.cli import default_agents, main
 
 DUEL = ["liars_dice", "--param", "dice=1", "--param", "mode=single_round"]
 
@@ -114,3 +115,19 @@ def test_tournament_with_no_arguments_plays_the_bundled_agents(capsys, tmp_path,
     assert (tmp_path / "default.db").exists()
     ranks = [line.split()[1] for line in out.splitlines()[1:]]
     assert ranks.index("cfr") < ranks.index("random")
+
+
+def test_a_game_without_agents_plays_the_bundled_agents_that_can_play_it(capsys, tmp_path):
+    skull = games.make("skull", players=4)
+    assert {"random", "heuristic", "zoo:skull"} <= set(default_agents(skull))
+    assert "cfr" not in default_agents(skull) and "zoo:liars-dice-duel" not in default_agents(skull)
+    assert "zoo:skull" not in default_agents(games.make("skull", players=5))  # no 5-seat package
+    duel = games.make("liars_dice", players=2, dice=1, mode="single_round")
+    assert {"cfr", "zoo:liars-dice-duel"} <= set(default_agents(duel))
+    code, out, err = run(
+        capsys, "tournament", "skull", "--players", "5", "--games-per-pairing", "1",
+        "--isolation", "none", "--db", str(tmp_path / "x.db"),
+    )  # fmt: skip
+    assert code == 0, err
+    agents = {line.split()[1] for line in out.splitlines()[1:]}
+    assert agents == {"random", "heuristic"}
