@@ -1,9 +1,11 @@
 """Strength of the bundled (zoo) agents, with 95% intervals, and CTDE vs the plain critic.
 
-* ``zoo:liars-dice-duel``: exact NashConv (OpenSpiel's best response) and its training time;
-* ``zoo:skull`` at 3, 4, 6 players and ``zoo:liars-dice`` at 2, 4, 6 players: one trained agent
-  against ``heuristic`` in every other seat, and against ``random``: win rate, its 95% interval
-  (normal approximation) and the fair share 1/N;
+* ``zoo:liars-dice-duel`` (and its CADP and CTEDD siblings): exact NashConv (OpenSpiel's best
+  response) and the training time;
+* ``zoo:skull`` at 3, 4, 6 players (``zoo:skull-cadp`` and ``zoo:skull-ctedd`` at 4) and
+  ``zoo:liars-dice`` at 2, 4, 6 players: one trained agent against ``heuristic`` in every other
+  seat, and against ``random``: win rate, its 95% interval (normal approximation) and the fair
+  share 1/N;
 * with ``--compare-critics``: CTDE (critic on the global state) against the plain critic (on the
   local observation) at equal decisions, on the duel (NashConv) and Skull at 4 players (win rate
   against heuristic), several seeds each.
@@ -27,10 +29,20 @@ import games
 from agents.base import load_agent
 from trainers.evaluate import nash_conv, win_rate
 
-TABLES = [("skull", {"players": n}) for n in (3, 4, 6)] + [
-    ("liars_dice", {"players": n, "dice": 5}) for n in (2, 4, 6)
-]
-ZOO = {"skull": "zoo:skull", "liars_dice": "zoo:liars-dice"}
+DUELS = ("zoo:liars-dice-duel", "zoo:liars-dice-duel-cadp", "zoo:liars-dice-duel-ctedd")
+TABLES = (
+    [("zoo:skull", "skull", {"players": n}) for n in (3, 4, 6)]
+    + [(f"zoo:skull-{m}", "skull", {"players": 4}) for m in ("cadp", "ctedd")]
+    + [("zoo:liars-dice", "liars_dice", {"players": n, "dice": 5}) for n in (2, 4, 6)]
+)
+"""(zoo spec, game, parameters) of every table measured."""
+
+
+def installed(spec: str) -> bool:
+    """Whether the zoo entry ``spec`` (``zoo:NAME``) is installed."""
+    from agents.zoo import zoo_names
+
+    return spec.removeprefix("zoo:") in zoo_names()
 
 
 def actor_of(spec: str, game: games.Game):
@@ -42,21 +54,25 @@ def actor_of(spec: str, game: games.Game):
 
 
 def duel_rows() -> list[str]:
-    """NashConv of the duel agent and the figures from its package."""
+    """NashConv of the duel agents and the figures from their packages."""
     from games.openspiel import our_game
 
-    actor, manifest = actor_of("zoo:liars-dice-duel", our_game())
-    value = nash_conv(actor)
-    training = manifest.training if manifest else {}
-    minutes = training.get("wall_seconds", float("nan")) / 60
-    return [
-        "| agent | NashConv | exploitability | decisions | training time |",
-        "|---|---|---|---|---|",
-        f"| zoo:liars-dice-duel | {value:.4f} | {value / 2:.4f} | {training.get('steps', 0):,} "
-        f"| {minutes:.1f} min |",
-        "",
-        "Reference: uniform random 1.5615; `cfr` (CFR+, 600 iterations) 0.0007.",
+    rows = [
+        "| agent | method | NashConv | exploitability | decisions | training time |",
+        "|---|---|---|---|---|---|",
     ]
+    for spec in filter(installed, DUELS):
+        actor, manifest = actor_of(spec, our_game())
+        value = nash_conv(actor)
+        training = manifest.training if manifest else {}
+        method = manifest.method if manifest else "?"
+        minutes = training.get("wall_seconds", float("nan")) / 60
+        print(f"{spec}: NashConv {value:.4f}", flush=True)
+        rows.append(
+            f"| {spec} | {method} | {value:.4f} | {value / 2:.4f} | "
+            f"{training.get('steps', 0):,} | {minutes:.1f} min |"
+        )
+    return [*rows, "", "Reference: uniform random 1.5615; `cfr` (CFR+, 600 iterations) 0.0007."]
 
 
 def table_rows(games_per_cell: int, seed: int) -> list[str]:
@@ -65,21 +81,21 @@ def table_rows(games_per_cell: int, seed: int) -> list[str]:
         "| agent | game | players | vs heuristic (95% CI) | vs random (95% CI) | fair share |",
         "|---|---|---|---|---|---|",
     ]
-    for name, params in TABLES:
+    for spec, name, params in TABLES:
         game = games.make(name, **params)
         n = game.num_players
         try:
-            actor, _ = actor_of(ZOO[name], game)
-        except ValueError as exc:  # the zoo has no agent for this table
-            print(f"{ZOO[name]} {params}: {exc}", flush=True)
-            rows.append(f"| {ZOO[name]} | {name} | {n} | no agent in the zoo | - | {1 / n:.3f} |")
+            actor, _ = actor_of(spec, game)
+        except ValueError as exc:  # not installed, or no agent for this table
+            print(f"{spec} {params}: {exc}", flush=True)
+            rows.append(f"| {spec} | {name} | {n} | no agent in the zoo | - | {1 / n:.3f} |")
             continue
         cells = []
         for opponent in ("heuristic", "random"):
             rate, half = win_rate(actor, game, opponent, games_per_cell, seed)
             cells.append(f"{rate:.3f} [{rate - half:.3f}, {rate + half:.3f}]")
-            print(f"{ZOO[name]} {params} vs {opponent}: {cells[-1]}", flush=True)
-        rows.append(f"| {ZOO[name]} | {name} | {n} | {cells[0]} | {cells[1]} | {1 / n:.3f} |")
+            print(f"{spec} {params} vs {opponent}: {cells[-1]}", flush=True)
+        rows.append(f"| {spec} | {name} | {n} | {cells[0]} | {cells[1]} | {1 / n:.3f} |")
     return rows
 
 
