@@ -269,7 +269,10 @@ def conclusion(
         f"(win rates vs heuristic: {', '.join(f'{k} {v:.3f}' for k, v in win.items())}).",
         f"* Pruning: CADP(D) minus CADP(C) NashConv on the duel is {mean_sd(gap0)} before "
         f"pruning and {mean_sd(gap)} at the end: pruning makes the shipped, decentralized "
-        "actor play like the centralized one it was trained as when this goes to 0.",
+        "actor play like the centralized one it was trained as when this goes to 0. CADP(C) "
+        "reads the opponent's observation (its die) through the advice, so its NashConv is "
+        "not an exploitability and may be negative; a large gap means the centralized policy "
+        "leans on hidden information that pruning has not yet removed.",
         f"* Distillation: the distilled CTEDD agent's NashConv minus its global policy's is "
         f"{mean_sd(distil)} (the global policy reads the opponent's die: its NashConv against "
         "honest best responses may even be negative).",
