@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from hypothesis import strategies as st
@@ -17,9 +17,17 @@ def play(state: State, moves: Iterable[str]) -> State:
     return state
 
 
-def random_playout(state: State, rng: np.random.Generator, max_steps: int = 100_000) -> State:
-    """Play ``state`` to the end with uniform random moves and chance sampled from ``rng``."""
+def random_playout(
+    state: State,
+    rng: np.random.Generator,
+    max_steps: int = 100_000,
+    each_step: Callable[[State], None] | None = None,
+) -> State:
+    """Play ``state`` to the end with uniform random moves and chance sampled from ``rng``,
+    calling ``each_step`` (if given) on every state reached, the terminal one included."""
     for _ in range(max_steps):
+        if each_step is not None:
+            each_step(state)
         if state.is_terminal():
             return state
         if state.is_chance_node():

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import games
 from games.core import CHANCE, TERMINAL, IllegalActionError
 from games.skull import Disc, Phase, SkullGame, SkullState
-from tests.games.helpers import play
+from tests.games.helpers import play, random_playout
 
 R, S, P = "place rose", "place skull", "pass"
 ROSE, SKULL = int(Disc.ROSE), int(Disc.SKULL)
@@ -419,17 +419,8 @@ def check_invariants(state: SkullState) -> None:
 
 
 def random_game(game: SkullGame, seed: int, each_step=check_invariants) -> SkullState:
-    state, rng = game.new_initial_state(), np.random.default_rng(seed)
-    for _ in range(move_bound(game)):
-        each_step(state)
-        if state.is_terminal():
-            return state
-        if state.is_chance_node():
-            state.apply_action(state.sample_chance(rng))
-        else:
-            legal = state.legal_actions()
-            state.apply_action(legal[int(rng.integers(len(legal)))])
-    raise AssertionError("the game did not end within the bound")
+    rng = np.random.default_rng(seed)
+    return random_playout(game.new_initial_state(), rng, move_bound(game), each_step)
 
 
 PARAMS = st.fixed_dictionaries(
