@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import games
+from trainers.shaping import potential_for
 
 METHODS = ("ctde", "cadp", "ctedd")
 CRITICS = ("global", "local")
@@ -63,6 +64,10 @@ class TrainConfig:
     """Discount per own decision (the games are finite; rewards are terminal)."""
     gae_lambda: float = 0.95
     """GAE lambda over each seat's own decisions."""
+    shaping: float = 0.0
+    """Weight of potential-based reward shaping (:mod:`trainers.shaping`; Liar's Dice: the
+    seat's share of the dice in play). It leaves the optimal policy unchanged and credits every
+    round of a long elimination game; 0 trains on the game's returns alone."""
     clip: float = 0.1
     """PPO ratio clip."""
     epochs: int = 4
@@ -153,6 +158,10 @@ class TrainConfig:
             raise ValueError("pool_prob and opponent_agent_prob must be in [0, 1]")
         if self.pool_prob + self.opponent_agent_prob > 1.0:
             raise ValueError("pool_prob + opponent_agent_prob must not exceed 1")
+        if self.shaping < 0:
+            raise ValueError(f"shaping must be >= 0, got {self.shaping}")
+        if self.shaping:
+            potential_for(games.make(self.game, **self.params))
 
     def _check_method_fields(self) -> None:
         """Fail fast on CADP / CTEDD fields out of range."""

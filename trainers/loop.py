@@ -26,6 +26,7 @@ from trainers.logger import MetricsLog
 from trainers.networks import Critic
 from trainers.ppo import ActorFn, PPOBatch, PPOSettings, ppo_update
 from trainers.rollout import Batch, Opponents, SelfPlayGames, ValueFn, collect, gae
+from trainers.shaping import potential_for
 
 
 class Method(Protocol):
@@ -191,7 +192,7 @@ def _set_lr(run: Run, progress: float) -> None:
 def ppo_learn(run: Run, actor_fn: ActorFn, batch: Batch, progress: float) -> dict[str, float]:
     """GAE and the PPO epochs on ``batch`` with ``actor_fn``, at ``progress``; the metrics."""
     cfg = run.cfg
-    advantages, returns = gae(batch, cfg.gamma, cfg.gae_lambda)
+    advantages, returns = gae(batch, cfg.gamma, cfg.gae_lambda, cfg.shaping)
     data = ppo_batch(batch, advantages, returns, run.use_global)
     return ppo_update(
         actor_fn, list(run.actor.parameters()), run.critic, run.actor_opt, run.critic_opt,
@@ -208,7 +209,10 @@ def update_once(run: Run, method: Method) -> dict[str, float]:
     value_fn = ValueFn(run.critic, run.use_global)
     mix = Opponents(len(run.pool), cfg.pool_prob, cfg.opponent_agents, cfg.opponent_agent_prob)
     inputs = getattr(method, "policy_inputs", "obs")
-    batch = collect(run.games, run.actor, value_fn, run.pool, cfg.steps_per_env, mix, inputs)
+    potential = potential_for(run.game) if cfg.shaping else None
+    batch = collect(
+        run.games, run.actor, value_fn, run.pool, cfg.steps_per_env, mix, inputs, potential
+    )
     collect_s = time.perf_counter() - start
     learn = getattr(method, "learn", None)
     if learn is not None:

@@ -27,6 +27,7 @@ import torch
 
 from agents.base import Agent, load_agent
 from games.core import Game, State
+from trainers.shaping import Potential, potentials
 
 PolicyLogits = Callable[..., torch.Tensor]
 """A network call: its inputs (see :data:`POLICY_INPUTS`), batch first -> logits [B, A]."""
@@ -74,6 +75,10 @@ class Batch:
             at that decision, rotated so that the acting seat comes first (None otherwise).
         alive: with ``inputs="views"``, which of those seats are still in the game
             ``[T, E, P]`` (None otherwise).
+        potential: with reward shaping, every seat's potential at that decision ``[T, E, P]``
+            (:mod:`trainers.shaping`; None otherwise).
+        bootstrap_potential: with reward shaping, every seat's potential at the final states
+            ``[E, P]`` (None otherwise).
     """
 
     obs: np.ndarray
@@ -89,6 +94,8 @@ class Batch:
     bootstrap: np.ndarray
     views: np.ndarray | None = None
     alive: np.ndarray | None = None
+    potential: np.ndarray | None = None
+    bootstrap_potential: np.ndarray | None = None
 
 
 def masked_log_softmax(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -331,12 +338,15 @@ def collect(
     steps: int,
     mix: Opponents,
     inputs: str = "obs",
+    potential: Potential | None = None,
 ) -> Batch:
     """Play ``steps`` decisions in every game and return the batch.
 
     Args:
         inputs: what ``actor`` and ``pool`` are given (:data:`POLICY_INPUTS`); with
             ``views`` the batch also records ``views`` and ``alive``.
+        potential: the reward shaping potential (:mod:`trainers.shaping`); with one the batch
+            also records ``potential`` and ``bootstrap_potential``.
     """
     if inputs not in POLICY_INPUTS:
         raise ValueError(f"inputs must be one of {', '.join(POLICY_INPUTS)}, got {inputs!r}")
@@ -346,6 +356,8 @@ def collect(
     for _ in range(steps):
         seats = games_.seats()
         seen = _observe(games_, seats, use_state, inputs)
+        if potential is not None:
+            seen["potential"] = potentials(games_.states, potential, p_)
         net_in = tuple(seen[k] for k in NET_INPUTS[inputs])
         logp_all, learner = _policy_logp(actor, pool, games_, net_in, seen["mask"], seats)
         action = gumbel_sample(logp_all, games_.rng)
@@ -359,6 +371,8 @@ def collect(
         for key, column in seen.items():
             cols[key].append(column)
     stacked = {k: np.stack(v) for k, v in cols.items() if v}
+    if potential is not None:
+        stacked["bootstrap_potential"] = potentials(games_.states, potential, p_)
     return Batch(**stacked, bootstrap=value_fn.all_seats(games_).reshape(e_, p_))
 
 
@@ -388,12 +402,17 @@ def _apply(
     return done, returns
 
 
-def gae(batch: Batch, gamma: float, lam: float) -> tuple[np.ndarray, np.ndarray]:
+def gae(
+    batch: Batch, gamma: float, lam: float, shaping: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Advantages and value targets per seat over that seat's own decisions.
 
     Walking back in time, every game slot keeps, per seat, the value and advantage of that
     seat's next decision; a game's end resets them and leaves its returns as the reward of
-    each seat's last decision; the acting seat's GAE step then reads them.
+    each seat's last decision; the acting seat's GAE step then reads them. With ``shaping``
+    (and the batch's potentials), each decision's reward also gets
+    ``shaping * (gamma * Phi(next own decision) - Phi(this decision))``, ``Phi = 0`` at the
+    end of a game (:mod:`trainers.shaping`).
 
     Returns:
         ``(advantages, returns)``, each ``[T, E]``.
@@ -403,6 +422,10 @@ def gae(batch: Batch, gamma: float, lam: float) -> tuple[np.ndarray, np.ndarray]
     next_value = batch.bootstrap.astype(np.float64).copy()
     next_adv = np.zeros_like(next_value)
     reward = np.zeros_like(next_value)
+    shaped = bool(shaping) and batch.potential is not None
+    if shaped:
+        phi = shaping * batch.potential.astype(np.float64)
+        next_phi = shaping * batch.bootstrap_potential.astype(np.float64)
     advantages = np.zeros((t_, e_))
     for t in range(t_ - 1, -1, -1):
         ended = batch.done[t]
@@ -411,7 +434,12 @@ def gae(batch: Batch, gamma: float, lam: float) -> tuple[np.ndarray, np.ndarray]
         reward[ended] = batch.returns[t][ended]
         seat = batch.seat[t]
         value = batch.value[t]
-        delta = reward[rows, seat] + gamma * next_value[rows, seat] - value
+        step_reward = reward[rows, seat]
+        if shaped:
+            next_phi[ended] = 0.0
+            step_reward = step_reward + gamma * next_phi[rows, seat] - phi[t, rows, seat]
+            next_phi[rows, seat] = phi[t, rows, seat]
+        delta = step_reward + gamma * next_value[rows, seat] - value
         adv = delta + gamma * lam * next_adv[rows, seat]
         advantages[t] = adv
         next_adv[rows, seat] = adv
