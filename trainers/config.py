@@ -17,6 +17,7 @@ from typing import Any
 
 import games
 from trainers.shaping import potential_for
+from trainers.teacher import Teacher
 
 METHODS = ("ctde", "cadp", "ctedd")
 CRITICS = ("global", "local")
@@ -97,6 +98,14 @@ class TrainConfig:
     """Probability that a new game seats one learner against a fixed agent in the other seats.
     (A resume restores the fixed agents' generators; agents keeping other state across moves
     would not be restored.)"""
+    teacher: str = ""
+    """Kickstarting (:mod:`trainers.teacher`): an agent spec with a ``policy`` (e.g.
+    ``heuristic``) whose distribution the learner is also trained to match at its own
+    decisions, with a weight decayed to 0 (empty: none)."""
+    teacher_coef: float = 1.0
+    """Weight of the teacher's cross-entropy at the start."""
+    teacher_until: float = 0.25
+    """Fraction of the budget at which the teacher's weight reaches 0."""
     # -- CADP (trainers.cadp) --------------------------------------------------------------
     cadp_heads: int = 4
     """Heads of CADP's advice exchange (the authors use 4)."""
@@ -162,6 +171,10 @@ class TrainConfig:
             raise ValueError(f"shaping must be >= 0, got {self.shaping}")
         if self.shaping:
             potential_for(games.make(self.game, **self.params))
+        if self.teacher_coef < 0 or not 0.0 <= self.teacher_until <= 1.0:
+            raise ValueError("teacher_coef must be >= 0 and teacher_until in [0, 1]")
+        if self.teacher:
+            Teacher(self.teacher, games.make(self.game, **self.params), 0)
 
     def _check_method_fields(self) -> None:
         """Fail fast on CADP / CTEDD fields out of range."""

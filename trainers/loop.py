@@ -27,6 +27,7 @@ from trainers.networks import Critic
 from trainers.ppo import ActorFn, PPOBatch, PPOSettings, ppo_update
 from trainers.rollout import Batch, Opponents, SelfPlayGames, ValueFn, collect, gae
 from trainers.shaping import potential_for
+from trainers.teacher import Teacher, teacher_weight, with_teacher
 
 
 class Method(Protocol):
@@ -76,6 +77,8 @@ class Run:
     """Training seconds so far (over every resume)."""
     best: dict[str, Any] | None = None
     """The best evaluation so far: its ``score``, ``update``, ``evaluation`` and ``actor``."""
+    teacher: Teacher | None = None
+    """The kickstarting teacher (built on first use; it holds no training state)."""
 
     @property
     def use_global(self) -> bool:
@@ -192,12 +195,28 @@ def _set_lr(run: Run, progress: float) -> None:
 def ppo_learn(run: Run, actor_fn: ActorFn, batch: Batch, progress: float) -> dict[str, float]:
     """GAE and the PPO epochs on ``batch`` with ``actor_fn``, at ``progress``; the metrics."""
     cfg = run.cfg
+    if batch.teacher is not None:
+        weight = teacher_weight(cfg.teacher_coef, cfg.teacher_until, progress)
+        actor_fn = with_teacher(actor_fn, batch.teacher, weight)
     advantages, returns = gae(batch, cfg.gamma, cfg.gae_lambda, cfg.shaping)
     data = ppo_batch(batch, advantages, returns, run.use_global)
-    return ppo_update(
+    metrics = ppo_update(
         actor_fn, list(run.actor.parameters()), run.critic, run.actor_opt, run.critic_opt,
         data, _settings(cfg, progress), run.use_global, run.generator,
     )  # fmt: skip
+    if cfg.teacher:
+        metrics["teacher_weight"] = teacher_weight(cfg.teacher_coef, cfg.teacher_until, progress)
+    return metrics
+
+
+def _teacher(run: Run, progress: float) -> Teacher | None:
+    """The run's teacher while its weight is above 0 (:mod:`trainers.teacher`)."""
+    cfg = run.cfg
+    if not cfg.teacher or teacher_weight(cfg.teacher_coef, cfg.teacher_until, progress) <= 0:
+        return None
+    if run.teacher is None:
+        run.teacher = Teacher(cfg.teacher, run.game, cfg.seed)
+    return run.teacher
 
 
 def update_once(run: Run, method: Method) -> dict[str, float]:
@@ -211,8 +230,9 @@ def update_once(run: Run, method: Method) -> dict[str, float]:
     inputs = getattr(method, "policy_inputs", "obs")
     potential = potential_for(run.game) if cfg.shaping else None
     batch = collect(
-        run.games, run.actor, value_fn, run.pool, cfg.steps_per_env, mix, inputs, potential
-    )
+        run.games, run.actor, value_fn, run.pool, cfg.steps_per_env, mix, inputs, potential,
+        _teacher(run, progress),
+    )  # fmt: skip
     collect_s = time.perf_counter() - start
     learn = getattr(method, "learn", None)
     if learn is not None:

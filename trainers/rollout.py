@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -28,6 +29,9 @@ import torch
 from agents.base import Agent, load_agent
 from games.core import Game, State
 from trainers.shaping import Potential, potentials
+
+if TYPE_CHECKING:
+    from trainers.teacher import Teacher
 
 PolicyLogits = Callable[..., torch.Tensor]
 """A network call: its inputs (see :data:`POLICY_INPUTS`), batch first -> logits [B, A]."""
@@ -79,6 +83,8 @@ class Batch:
             (:mod:`trainers.shaping`; None otherwise).
         bootstrap_potential: with reward shaping, every seat's potential at the final states
             ``[E, P]`` (None otherwise).
+        teacher: with a teacher (:mod:`trainers.teacher`), its action probabilities at the
+            learner's decisions ``[T, E, A]`` (zeros at the others; None without one).
     """
 
     obs: np.ndarray
@@ -96,6 +102,7 @@ class Batch:
     alive: np.ndarray | None = None
     potential: np.ndarray | None = None
     bootstrap_potential: np.ndarray | None = None
+    teacher: np.ndarray | None = None
 
 
 def masked_log_softmax(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -339,6 +346,7 @@ def collect(
     mix: Opponents,
     inputs: str = "obs",
     potential: Potential | None = None,
+    teacher: Teacher | None = None,
 ) -> Batch:
     """Play ``steps`` decisions in every game and return the batch.
 
@@ -347,6 +355,8 @@ def collect(
             ``views`` the batch also records ``views`` and ``alive``.
         potential: the reward shaping potential (:mod:`trainers.shaping`); with one the batch
             also records ``potential`` and ``bootstrap_potential``.
+        teacher: with one, the batch records its policy at the learner's decisions
+            (:mod:`trainers.teacher`).
     """
     if inputs not in POLICY_INPUTS:
         raise ValueError(f"inputs must be one of {', '.join(POLICY_INPUTS)}, got {inputs!r}")
@@ -360,6 +370,8 @@ def collect(
             seen["potential"] = potentials(games_.states, potential, p_)
         net_in = tuple(seen[k] for k in NET_INPUTS[inputs])
         logp_all, learner = _policy_logp(actor, pool, games_, net_in, seen["mask"], seats)
+        if teacher is not None:
+            seen["teacher"] = teacher.probs(games_.states, seats, np.flatnonzero(learner))
         action = gumbel_sample(logp_all, games_.rng)
         _fixed_moves(games_, action, seats, learner, mix)
         value = value_fn.acting(seen["obs"], seen["state"], seats)
