@@ -195,8 +195,8 @@ def _set_lr(run: Run, progress: float) -> None:
 def ppo_learn(run: Run, actor_fn: ActorFn, batch: Batch, progress: float) -> dict[str, float]:
     """GAE and the PPO epochs on ``batch`` with ``actor_fn``, at ``progress``; the metrics."""
     cfg = run.cfg
+    weight = teacher_weight(cfg.teacher_coef, cfg.teacher_until, progress)
     if batch.teacher is not None:
-        weight = teacher_weight(cfg.teacher_coef, cfg.teacher_until, progress)
         actor_fn = with_teacher(actor_fn, batch.teacher, weight)
     advantages, returns = gae(batch, cfg.gamma, cfg.gae_lambda, cfg.shaping)
     data = ppo_batch(batch, advantages, returns, run.use_global)
@@ -205,7 +205,7 @@ def ppo_learn(run: Run, actor_fn: ActorFn, batch: Batch, progress: float) -> dic
         data, _settings(cfg, progress), run.use_global, run.generator,
     )  # fmt: skip
     if cfg.teacher:
-        metrics["teacher_weight"] = teacher_weight(cfg.teacher_coef, cfg.teacher_until, progress)
+        metrics["teacher_weight"] = weight
     return metrics
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from trainers.loop import Run
+from trainers.rollout import Batch
 
 
 def assert_same_networks(a: Run, b: Run) -> None:
@@ -12,3 +13,16 @@ def assert_same_networks(a: Run, b: Run) -> None:
     for net_a, net_b in ((a.actor, b.actor), (a.critic, b.critic)):
         for x, y in zip(net_a.parameters(), net_b.parameters(), strict=True):
             np.testing.assert_array_equal(x.detach().numpy(), y.detach().numpy())
+
+
+def two_seat_batch(**extra: np.ndarray) -> Batch:
+    """One game slot, two seats alternating: seat 0, seat 1, seat 0 (the game ends: returns
+    +1/-1), then seat 1 of a new game; ``extra`` adds optional fields (e.g. potentials)."""
+    return Batch(
+        obs=np.zeros((4, 1, 1)), state=np.zeros((4, 1, 0)), mask=np.ones((4, 1, 2), bool),
+        action=np.zeros((4, 1), int), logp=np.zeros((4, 1)),
+        value=np.array([[0.1], [0.2], [0.3], [0.4]]), seat=np.array([[0], [1], [0], [1]]),
+        learner=np.ones((4, 1), bool), done=np.array([[False], [False], [True], [False]]),
+        returns=np.array([[[0, 0]], [[0, 0]], [[1.0, -1.0]], [[0, 0]]]),
+        bootstrap=np.array([[0.5, 0.7]]), **extra,
+    )  # fmt: skip

@@ -9,11 +9,11 @@ import games
 from agents.base import load_agent
 from arena.match import play_match
 from arena.players import InProcessPlayer
-from tests.trainers.helpers import assert_same_networks
+from tests.trainers.helpers import assert_same_networks, two_seat_batch
 from trainers.checkpoint import load_checkpoint
 from trainers.config import load_config, shipped_configs
 from trainers.ctde import train_ctde
-from trainers.rollout import Batch, gae
+from trainers.rollout import gae
 
 TINY = [
     "total_decisions=3000", "num_envs=32", "steps_per_env=16", "eval_every=0",
@@ -67,16 +67,8 @@ def test_resume_refuses_another_config(tmp_path):
 
 
 def test_gae_follows_each_seats_own_decisions():
-    # One game slot, two seats alternating: seat 0, seat 1, seat 0 (game ends: returns +1/-1),
-    # then seat 1 of a new game. lambda=1, gamma=1: advantages are returns minus values.
-    batch = Batch(
-        obs=np.zeros((4, 1, 1)), state=np.zeros((4, 1, 0)), mask=np.ones((4, 1, 2), bool),
-        action=np.zeros((4, 1), int), logp=np.zeros((4, 1)),
-        value=np.array([[0.1], [0.2], [0.3], [0.4]]), seat=np.array([[0], [1], [0], [1]]),
-        learner=np.ones((4, 1), bool), done=np.array([[False], [False], [True], [False]]),
-        returns=np.array([[[0, 0]], [[0, 0]], [[1.0, -1.0]], [[0, 0]]]),
-        bootstrap=np.array([[0.5, 0.7]]),
-    )  # fmt: skip
+    # The helper's batch; lambda=1, gamma=1: advantages are returns minus values.
+    batch = two_seat_batch()
     adv, ret = gae(batch, gamma=1.0, lam=1.0)
     np.testing.assert_allclose(adv[:, 0], [1 - 0.1, -1 - 0.2, 1 - 0.3, 0.7 - 0.4])
     np.testing.assert_allclose(ret[:, 0], [1.0, -1.0, 1.0, 0.7])

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import games
+from tests.trainers.helpers import two_seat_batch
 from trainers.config import load_config
 from trainers.ctde import train_ctde
 from trainers.networks import Critic
@@ -14,23 +15,16 @@ from trainers.rollout import Batch, Opponents, SelfPlayGames, ValueFn, collect, 
 from trainers.shaping import dice_share, potential_for
 
 
-def two_seat_batch() -> Batch:
-    # One game slot, two seats alternating: seat 0, seat 1, seat 0 (game ends: returns +1/-1),
-    # then seat 1 of a new game; the potentials of both seats at each decision.
-    return Batch(
-        obs=np.zeros((4, 1, 1)), state=np.zeros((4, 1, 0)), mask=np.ones((4, 1, 2), bool),
-        action=np.zeros((4, 1), int), logp=np.zeros((4, 1)),
-        value=np.array([[0.1], [0.2], [0.3], [0.4]]), seat=np.array([[0], [1], [0], [1]]),
-        learner=np.ones((4, 1), bool), done=np.array([[False], [False], [True], [False]]),
-        returns=np.array([[[0, 0]], [[0, 0]], [[1.0, -1.0]], [[0, 0]]]),
-        bootstrap=np.array([[0.5, 0.7]]),
+def shaped_batch():
+    # The potentials of both seats at each decision of the helper's batch.
+    return two_seat_batch(
         potential=np.array([[[0.5, 0.5]], [[0.6, 0.4]], [[0.7, 0.3]], [[0.5, 0.5]]]),
         bootstrap_potential=np.array([[0.4, 0.6]]),
-    )  # fmt: skip
+    )
 
 
 def test_shaped_returns_telescope_to_the_return_minus_the_first_potential():
-    batch = two_seat_batch()
+    batch = shaped_batch()
     adv, ret = gae(batch, gamma=1.0, lam=1.0, shaping=1.0)
     # Finished game: return - Phi(own decision); running game: bootstrap + Phi(end) - Phi.
     np.testing.assert_allclose(ret[:, 0], [1 - 0.5, -1 - 0.4, 1 - 0.7, 0.7 + 0.6 - 0.5])
@@ -44,7 +38,7 @@ def test_shaped_returns_telescope_to_the_return_minus_the_first_potential():
 
 
 def test_without_shaping_the_potentials_are_ignored():
-    batch = two_seat_batch()
+    batch = shaped_batch()
     plain = Batch(**{**batch.__dict__, "potential": None, "bootstrap_potential": None})
     for lam in (0.0, 0.95, 1.0):
         np.testing.assert_allclose(gae(batch, 1.0, lam)[0], gae(plain, 1.0, lam)[0])
