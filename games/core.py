@@ -227,6 +227,16 @@ class State(ABC):
     def returns(self) -> list[float]:
         """Per-seat returns; all zeros before the end. They always sum to zero."""
 
+    def final_return(self, player: int) -> float | None:
+        """``player``'s return if it can no longer change, else ``None``.
+
+        At the end this is ``returns()[player]``; engines where a seat can be knocked out
+        before the end (both of ours) also give it for a seat that is out, whose return is
+        decided then. Trainers use it to stop a game once the seats they learn for are out.
+        """
+        check_player(self, player)
+        return self.returns()[player] if self.is_terminal() else None
+
     @abstractmethod
     def action_to_string(self, action: int) -> str:
         """The rule book's string for ``action`` in the context of the player to move."""

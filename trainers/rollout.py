@@ -6,7 +6,9 @@ one, so games run across updates. Each new game either seats the current policy 
 (every seat is a *learner* whose decisions are trained on), or, with probability ``pool_prob``,
 one learner seat against a past snapshot of the policy in every other seat, or, with
 probability ``agent_prob``, one learner seat against a fixed agent (e.g. ``heuristic``) in
-every other seat. Fixed agents act from their local observation like any agent.
+every other seat. Fixed agents act from their local observation like any agent. A game with
+one learner seat ends as soon as that seat is out (its return is decided then): the rest of
+it would cost decisions and teach nothing.
 
 Buffers have explicit shapes ``[T, E, ...]`` (T steps per update, E games).
 
@@ -401,17 +403,34 @@ def _fixed_moves(
 def _apply(
     games_: SelfPlayGames, actions: np.ndarray, mix: Opponents
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Apply one action per game; restart finished games. Returns (done, returns)."""
+    """Apply one action per game; restart finished games. Returns (done, returns).
+
+    A game against opponents (snapshots or fixed agents) also finishes as soon as every learner
+    seat is out (:meth:`~games.core.State.final_return`): the rest of it would teach nothing.
+    Its ``returns`` row then holds the learner seats' final returns and 0 for the others.
+    """
     done = np.zeros(games_.num_envs, dtype=bool)
     returns = np.zeros((games_.num_envs, games_.game.num_players), dtype=np.float32)
     for e, (state, action) in enumerate(zip(games_.states, actions, strict=True)):
         state.apply_action(int(action))
         games_._resolve_chance(e)
         if state.is_terminal():
-            done[e] = True
             returns[e] = state.returns()
-            games_.new_game(e, mix)
+        elif games_.opponent[e] == -1 or not _learners_out(state, games_.learner[e], returns[e]):
+            continue
+        done[e] = True
+        games_.new_game(e, mix)
     return done, returns
+
+
+def _learners_out(state: State, learner: np.ndarray, returns: np.ndarray) -> bool:
+    """Whether every learner seat's return is decided; if so, write them into ``returns``."""
+    seats = np.flatnonzero(learner)
+    decided = [state.final_return(int(seat)) for seat in seats]
+    if any(r is None for r in decided):
+        return False
+    returns[seats] = decided
+    return True
 
 
 def gae(

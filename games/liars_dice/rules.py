@@ -216,6 +216,15 @@ class LiarsDiceState(State):
     def returns(self) -> list[float]:
         return list(self._returns)
 
+    def final_return(self, player: int) -> float | None:
+        """A seat out of dice has lost: the losers' share ``-1/(N-1)`` (elimination mode)."""
+        check_player(self, player)
+        if self._player == TERMINAL:
+            return self._returns[player]
+        if self.dice_counts[player] == 0:
+            return -1.0 / (self.game.num_players - 1)
+        return None
+
     def history(self) -> list[int]:
         return list(self._history)
 

@@ -386,6 +386,15 @@ class SkullState(State):
     def returns(self) -> list[float]:
         return list(self._returns)
 
+    def final_return(self, player: int) -> float | None:
+        """A seat that is out has lost: the losers' share ``-1/(N-1)``."""
+        check_player(self, player)
+        if self._player == TERMINAL:
+            return self._returns[player]
+        if self.out[player]:
+            return -1.0 / (self.game.num_players - 1)
+        return None
+
     def history(self) -> list[int]:
         return list(self._history)
 

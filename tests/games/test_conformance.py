@@ -43,6 +43,37 @@ def test_random_play_respects_the_contract(name, params):
         assert state.legal_actions_mask().sum() == 0
 
 
+@pytest.mark.parametrize("name, params", CONFIGS, ids=IDS)
+def test_final_return_once_given_is_the_return_at_the_end(name, params):
+    game = games.make(name, **params)
+    rng = np.random.default_rng(2)
+    early = 0
+    for _ in range(15):
+        state = game.new_initial_state()
+        decided: dict[int, float] = {}
+        while not state.is_terminal():
+            for seat in range(game.num_players):
+                value = state.final_return(seat)
+                if seat in decided:
+                    assert value == decided[seat]
+                elif value is not None:
+                    decided[seat] = value
+            if state.is_chance_node():
+                state.apply_action(state.sample_chance(rng))
+            else:
+                legal = state.legal_actions()
+                state.apply_action(legal[int(rng.integers(len(legal)))])
+        returns = state.returns()
+        assert [state.final_return(s) for s in range(game.num_players)] == returns
+        assert all(returns[seat] == value for seat, value in decided.items())
+        early += len(decided)
+    # seats are knocked out before the end only in games with more than two seats
+    knockouts = game.num_players > 2 and params.get("mode") != "single_round"
+    assert (early > 0) == knockouts
+    with pytest.raises(ValueError, match="player must be a seat"):
+        state.final_return(game.num_players)
+
+
 def _check_node(game, state) -> None:
     player = state.current_player()
     assert player == CHANCE or 0 <= player < game.num_players
