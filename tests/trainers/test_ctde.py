@@ -26,7 +26,7 @@ TINY = [
     "config, extra",
     [
         ("liars_dice_duel_ctde", []),
-        ("liars_dice_ctde", ["params.players=3", "params.dice=2"]),
+        ("liars_dice_ctde", ["params.players=3", "params.dice=2", "opponent_agent_prob=0.3"]),
         ("skull_ctde", ["params.players=3"]),
         ("skull_ctde", ["params.players=3", "critic=local"]),
     ],
