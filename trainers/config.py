@@ -166,7 +166,10 @@ class TrainConfig:
         if not 0.0 <= self.pool_prob <= 1.0 or not 0.0 <= self.opponent_agent_prob <= 1.0:
             raise ValueError("pool_prob and opponent_agent_prob must be in [0, 1]")
         if self.pool_prob + self.opponent_agent_prob > 1.0:
-            raise ValueError("pool_prob + opponent_agent_prob must not exceed 1")
+            raise ValueError(
+                f"pool_prob + opponent_agent_prob must not exceed 1, got {self.pool_prob} + "
+                f"{self.opponent_agent_prob}"
+            )
         if self.shaping < 0:
             raise ValueError(f"shaping must be >= 0, got {self.shaping}")
         if self.shaping:

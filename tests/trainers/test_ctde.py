@@ -88,3 +88,5 @@ def test_shipped_configs_load_and_bad_overrides_are_refused():
         load_config("nonexistent")
     with pytest.raises(ValueError, match="critic"):
         load_config("skull_ctde", ["critic=psychic"])
+    with pytest.raises(ValueError, match=r"must not exceed 1, got 0.5 \+ 0.7"):
+        load_config("liars_dice_ctde", ["pool_prob=0.5"])
