@@ -118,18 +118,11 @@ def gumbel_sample(logp: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def seats_in_game(state: State) -> np.ndarray:
-    """Which seats are still in the game at ``state`` ``[P]`` (the seat to act always is).
-
-    Skull: the seats not out (:meth:`~games.skull.rules.SkullState.is_out`); Liar's Dice: the
-    seats with dice; any other game: every seat.
+    """Which seats are still in the game at a decision ``state`` ``[P]``: those whose return
+    is not yet decided (:meth:`~games.core.State.final_return`; the seat to act always is).
     """
     n = state.game.num_players
-    if hasattr(state, "dice_counts"):
-        alive = np.array([count > 0 for count in state.dice_counts], dtype=bool)
-    elif hasattr(state, "is_out"):
-        alive = np.array([not state.is_out(seat) for seat in range(n)], dtype=bool)
-    else:
-        alive = np.ones(n, dtype=bool)
+    alive = np.array([state.final_return(seat) is None for seat in range(n)], dtype=bool)
     if state.current_player() >= 0:
         alive[state.current_player()] = True
     return alive

@@ -51,12 +51,10 @@ def potential_for(game: Game) -> Potential:
     )
 
 
-def potentials(states: Sequence[State], potential: Potential | None, players: int) -> np.ndarray:
-    """Every seat's potential in every state ``[E, P]`` (zeros without a potential, and at
-    terminal states)."""
+def potentials(states: Sequence[State], potential: Potential, players: int) -> np.ndarray:
+    """Every seat's potential in every state ``[E, P]`` (zeros at terminal states)."""
     out = np.zeros((len(states), players), dtype=np.float32)
-    if potential is not None:
-        for e, state in enumerate(states):
-            if not state.is_terminal():
-                out[e] = potential(state)
+    for e, state in enumerate(states):
+        if not state.is_terminal():
+            out[e] = potential(state)
     return out
