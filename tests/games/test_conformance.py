@@ -9,6 +9,7 @@ from pettingzoo.test import api_test, render_test, seed_test
 import games
 from games.core import CHANCE, TERMINAL
 from games.pettingzoo import env, raw_env
+from tests.games.helpers import random_playout
 
 CONFIGS = [("skull", {"players": n}) for n in range(2, 7)] + [
     ("liars_dice", {"players": n, "dice": d, "mode": mode})
@@ -47,25 +48,21 @@ def test_random_play_respects_the_contract(name, params):
 def test_final_return_once_given_is_the_return_at_the_end(name, params):
     game = games.make(name, **params)
     rng = np.random.default_rng(2)
+    decided: dict[int, float] = {}  # seat -> its return, from when it was given before the end
+
+    def check(state) -> None:
+        for seat in range(game.num_players):
+            value = state.final_return(seat)
+            if seat in decided:
+                assert value == decided[seat]
+            elif value is not None and not state.is_terminal():
+                decided[seat] = value
+
     early = 0
     for _ in range(15):
-        state = game.new_initial_state()
-        decided: dict[int, float] = {}
-        while not state.is_terminal():
-            for seat in range(game.num_players):
-                value = state.final_return(seat)
-                if seat in decided:
-                    assert value == decided[seat]
-                elif value is not None:
-                    decided[seat] = value
-            if state.is_chance_node():
-                state.apply_action(state.sample_chance(rng))
-            else:
-                legal = state.legal_actions()
-                state.apply_action(legal[int(rng.integers(len(legal)))])
-        returns = state.returns()
-        assert [state.final_return(s) for s in range(game.num_players)] == returns
-        assert all(returns[seat] == value for seat, value in decided.items())
+        decided.clear()
+        state = random_playout(game.new_initial_state(), rng, each_step=check)
+        assert [state.final_return(s) for s in range(game.num_players)] == state.returns()
         early += len(decided)
     # seats are knocked out before the end only in games with more than two seats
     knockouts = game.num_players > 2 and params.get("mode") != "single_round"

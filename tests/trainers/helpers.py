@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
 
+import numpy as np
+import torch
+
+from games.core import Game
 from trainers.loop import Run
 from trainers.rollout import Batch
 
@@ -26,3 +30,12 @@ def two_seat_batch(**extra: np.ndarray) -> Batch:
         returns=np.array([[[0, 0]], [[0, 0]], [[1.0, -1.0]], [[0, 0]]]),
         bootstrap=np.array([[0.5, 0.7]]), **extra,
     )  # fmt: skip
+
+
+def uniform_actor(game: Game) -> Callable[[torch.Tensor], torch.Tensor]:
+    """An actor of equal logits for every action of ``game`` (uniform over the legal ones)."""
+
+    def logits(obs: torch.Tensor) -> torch.Tensor:
+        return torch.zeros(len(obs), game.num_distinct_actions)
+
+    return logits

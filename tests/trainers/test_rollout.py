@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 import games
+from tests.trainers.helpers import uniform_actor
 from trainers.networks import Critic
 from trainers.rollout import Opponents, SelfPlayGames, ValueFn, collect
 
@@ -15,9 +15,7 @@ def test_a_game_against_opponents_ends_when_the_learner_is_out():
     games_ = SelfPlayGames(game, 16, np.random.default_rng(0))
     mix = Opponents(agents=("random",), agent_prob=0.5)
 
-    def uniform(obs: torch.Tensor) -> torch.Tensor:
-        return torch.zeros(len(obs), game.num_distinct_actions)
-
+    uniform = uniform_actor(game)
     value_fn = ValueFn(Critic(game.state_shape[0], 4, (8,)), use_global=True)
     early = {True: 0, False: 0}
     for _ in range(300):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 import games
-from tests.trainers.helpers import two_seat_batch
+from tests.trainers.helpers import two_seat_batch, uniform_actor
 from trainers.config import load_config
 from trainers.ctde import train_ctde
 from trainers.networks import Critic
@@ -49,9 +48,7 @@ def test_collect_records_every_seats_dice_share():
     rng = np.random.default_rng(0)
     games_ = SelfPlayGames(game, 8, rng)
 
-    def uniform(obs: torch.Tensor) -> torch.Tensor:
-        return torch.zeros(len(obs), game.num_distinct_actions)
-
+    uniform = uniform_actor(game)
     value_fn = ValueFn(Critic(game.state_shape[0], 3, (8,)), use_global=True)
     batch = collect(games_, uniform, value_fn, [], 60, Opponents(), potential=dice_share)
     assert batch.potential.shape == (60, 8, 3)

@@ -8,6 +8,7 @@ import torch
 
 import games
 from agents.base import load_agent
+from tests.trainers.helpers import uniform_actor
 from trainers.config import load_config
 from trainers.ctde import train_ctde
 from trainers.networks import Critic
@@ -39,9 +40,7 @@ def test_collect_records_the_teachers_policy_at_the_learners_decisions():
     games_ = SelfPlayGames(game, 8, np.random.default_rng(0))
     teacher = Teacher("heuristic", game, seed=0)
 
-    def uniform(obs: torch.Tensor) -> torch.Tensor:
-        return torch.zeros(len(obs), game.num_distinct_actions)
-
+    uniform = uniform_actor(game)
     value_fn = ValueFn(Critic(game.state_shape[0], 3, (8,)), use_global=True)
     reference = load_agent("heuristic")
     reference.reset(game, 0, 0)
