@@ -17,6 +17,7 @@ game starts, a spec that is unknown or an agent that does not support the game.
 
 from __future__ import annotations
 
+import copy
 import importlib
 from collections.abc import Callable, Sequence
 from importlib import metadata
@@ -64,6 +65,8 @@ class BaseAgent:
     """
 
     name = "agent"
+    needs_text = False
+    """Whether :meth:`act` reads ``Observation.text`` (the referee renders it only then)."""
 
     def __init__(self) -> None:
         self.game: Game | None = None
@@ -86,11 +89,82 @@ class BaseAgent:
         raise NotImplementedError(f"agent {self.name!r} has no explicit policy")
 
     def act(self, obs: Observation) -> int:
-        probs = self.policy(obs)
-        return int(self.rng.choice(len(probs), p=probs / probs.sum()))
+        return self.choose(self.policy(obs))
 
     def act_batch(self, obs: Sequence[Observation]) -> list[int]:
         return [self.act(o) for o in obs]
+
+    def choose(self, probs: np.ndarray) -> int:
+        """An action drawn from ``probs`` with one uniform of this agent's generator.
+
+        The same draw as ``rng.choice(len(probs), p=probs / probs.sum())``, so one row of a
+        batch gives exactly the action :meth:`act` would.
+        """
+        cdf = np.cumsum(probs)
+        return int(np.searchsorted(cdf / cdf[-1], self.rng.random(), side="right"))
+
+    def spawn(self) -> BaseAgent:
+        """A copy for one more game played at the same time (shares read-only weights).
+
+        The referee keeps one copy per game in flight, each reset with that game's seed, so
+        a game's result does not depend on how many games are played together. Agents that
+        mutate shared containers during play override this (the default is a shallow copy).
+        """
+        return copy.copy(self)
+
+    def batch_leaf(self) -> BaseAgent | None:
+        """The agent whose ``policy_batch`` can serve this one together with its copies.
+
+        None (the default) when this agent acts one observation at a time. Agents returning
+        themselves provide ``policy_batch(observations)`` and :attr:`shared_policy`, the
+        object their copies share (weights, a table).
+        """
+        return None
+
+
+def _group_key(agent: Agent) -> tuple | None:
+    leaf_of = getattr(agent, "batch_leaf", None)
+    leaf = leaf_of() if callable(leaf_of) else None
+    if leaf is None or not hasattr(leaf, "policy_batch"):
+        return None
+    return (type(leaf), id(getattr(leaf, "shared_policy", leaf)))
+
+
+def act_many(agents: Sequence[Agent], observations: Sequence[Observation]) -> list[object]:
+    """One action (or the exception raised) per ``(agent, observation)`` pair.
+
+    Copies of one batchable agent (see :meth:`BaseAgent.batch_leaf`) are answered with ONE
+    ``policy_batch`` call, each then sampling with its own generator; any other agent acts
+    alone. The results equal those of calling each agent's ``act`` in turn.
+    """
+    results: list[object] = [None] * len(agents)
+    groups: dict[tuple, list[int]] = {}
+    for i, agent in enumerate(agents):
+        key = _group_key(agent)
+        if key is not None:
+            groups.setdefault(key, []).append(i)
+            continue
+        try:
+            results[i] = agent.act(observations[i])
+        except Exception as exc:  # the referee turns it into a forfeit of this game only
+            results[i] = exc
+    for members in groups.values():
+        leaves = [agents[i].batch_leaf() for i in members]
+        try:
+            probs = leaves[0].policy_batch([observations[i] for i in members])
+        except Exception:  # find which observation it was: one at a time
+            for i in members:
+                try:
+                    results[i] = agents[i].act(observations[i])
+                except Exception as exc:
+                    results[i] = exc
+            continue
+        for row, i, leaf in zip(probs, members, leaves, strict=True):
+            try:
+                results[i] = leaf.choose(row)
+            except Exception as exc:
+                results[i] = exc
+    return results
 
 
 AgentFactory = Callable[[], Agent]

@@ -272,6 +272,15 @@ class CFRAgent(BaseAgent):
         """None only for Liar's Dice in the OpenSpiel configuration, else the reason."""
         return supports_game(game)
 
+    @property
+    def shared_policy(self) -> CFRTable:
+        """What the copies made by :meth:`spawn` share: the table."""
+        return self.table
+
+    def batch_leaf(self) -> CFRAgent:
+        """Itself: copies share the table and are answered with one lookup."""
+        return self
+
     def policy(self, obs: Observation) -> np.ndarray:
         """Action probabilities (float64, 13 actions, zero on illegal ones) at ``obs``."""
         return self.policy_batch([obs])[0]

@@ -324,13 +324,22 @@ class NeuralAgent(BaseAgent):
         """Actions for several observations (one forward pass; samples drawn in order)."""
         if len(obs) == 0:
             return []
-        return [self._choose(row) for row in self.policy_batch(obs)]
+        return [self.choose(row) for row in self.policy_batch(obs)]
 
-    def _choose(self, probs: np.ndarray) -> int:
+    def choose(self, probs: np.ndarray) -> int:
         """The greedy action (lowest index on ties) or one sampled from ``probs``."""
         if self.deterministic:
             return int(np.argmax(probs))
-        return int(self.rng.choice(len(probs), p=probs))
+        return super().choose(probs)
+
+    @property
+    def shared_policy(self) -> MLPActor:
+        """What the copies made by :meth:`spawn` share: the network."""
+        return self.actor
+
+    def batch_leaf(self) -> NeuralAgent:
+        """Itself: copies of one network are answered with one forward pass."""
+        return self
 
     def _stack(self, observations: Sequence[Observation]) -> tuple[np.ndarray, np.ndarray]:
         """Float32 tensors ``(n, obs_dim)`` and boolean masks ``(n, num_actions)``."""

@@ -1,14 +1,19 @@
 """The ``arena`` command: games, agents, tournaments, the ladder and reports.
 
 Bad input (unknown game, parameter, agent, format...) gets a one-line error on stderr and exit
-status 2, and writes nothing.
+status 2, and writes nothing: every check runs before the ladder is opened for writing. An
+internal error (a bug, a locked database, a dead worker) prints one line and exits with status
+1; its traceback goes to a crash log (:mod:`arena.logs`). ``ladder``, ``report`` and ``export``
+open the ladder read-only.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -87,10 +92,11 @@ def split_agents(text: str) -> tuple[str, ...]:
     return agents
 
 
-def _open_ladder(path: str | None):
+def _open_ladder(path: str | None, *, readonly: bool = False):
+    """The ladder at ``path``; ``readonly`` never creates or writes the file (nor -wal/-shm)."""
     from arena.ladder import Ladder
 
-    return Ladder(path)
+    return Ladder(path, readonly=True) if readonly else Ladder(path)
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -144,16 +150,91 @@ def cmd_agents(args: argparse.Namespace) -> int:
     return 0
 
 
+RESUME_FIXED = (
+    ("game", "a GAME argument"),
+    ("agents", "--agents"),
+    ("games_per_pairing", "--games-per-pairing"),
+    ("players", "--players"),
+    ("param", "--param"),
+    ("format", "--format"),
+    ("seed", "--seed"),
+    ("move_timeout", "--move-timeout"),
+    ("isolation", "--isolation"),
+    ("name", "--name"),
+)
+"""Options that ``--resume`` refuses: the stored configuration (and name) decide them."""
+
+RAY_MISSING = "the Ray executor needs the ray extra: pip install 'bluff-arena[ray]'"
+
+
+def default_workers() -> int:
+    """``--workers`` when not given: the CPU cores, at most 8."""
+    return min(os.cpu_count() or 1, 8)
+
+
+def _run_options(args: argparse.Namespace):
+    """How to play (``RunOptions``), checked before anything is opened or written."""
+    from arena.options import RunOptions
+
+    options = RunOptions(
+        workers=default_workers() if args.workers is None else args.workers,
+        executor=args.executor,
+        ray_address=args.ray_address,
+        batch_size=args.batch_size,
+        sandbox=args.sandbox,
+        agent_memory_mb=args.agent_memory,
+        agent_cpu_seconds=args.agent_cpu,
+        agent_processes=args.agent_processes,
+    )
+    if options.executor == "ray" and importlib.util.find_spec("ray") is None:
+        raise UsageError(RAY_MISSING)
+    if options.sandbox == "bwrap" and options.executor == "local" and not shutil.which("bwrap"):
+        raise UsageError("--sandbox bwrap needs bubblewrap: install it (bwrap) or use auto")
+    return options
+
+
+def _refuse_with_resume(args: argparse.Namespace) -> None:
+    given = [flag for dest, flag in RESUME_FIXED if getattr(args, dest) is not None]
+    if given:
+        raise UsageError(f"--resume plays the stored configuration; drop {', '.join(given)}")
+
+
+def _check_anchor(anchor: tuple[str, float] | None, agents: Sequence[str]) -> None:
+    if anchor is not None and anchor[0] not in agents:
+        raise UsageError(
+            f"--anchor {anchor[0]!r} is not one of the tournament's agents: {', '.join(agents)}"
+        )
+
+
+def _table_params(args: argparse.Namespace, use_default: bool) -> dict[str, Any]:
+    """The game parameters of ``--param`` and ``--players`` (which must agree)."""
+    params: dict[str, Any] = dict(DEFAULT_TOURNAMENT["params"]) if use_default else {}
+    given = parse_params(args.param)
+    if args.players is not None and "players" in given:
+        try:
+            agree = int(given["players"]) == args.players
+        except ValueError:
+            agree = False
+        if not agree:
+            raise UsageError(
+                f"--players {args.players} and --param players={given['players']} disagree: "
+                "give one of them"
+            )
+    params.update(given)
+    if args.players is not None:
+        params["players"] = args.players
+    return params
+
+
 def _config_from_args(args: argparse.Namespace):
     from arena.tournament import TournamentConfig
 
     use_default = args.game is None and args.agents is None
     game = args.game or DEFAULT_TOURNAMENT["game"]
-    params: dict[str, Any] = dict(DEFAULT_TOURNAMENT["params"]) if use_default else {}
-    params.update(parse_params(args.param))
-    if args.players is not None:
-        params["players"] = args.players
-    if args.agents:
+    params = _table_params(args, use_default)
+    if args.games_per_pairing is not None and args.games_per_pairing < 1:
+        raise UsageError(f"--games-per-pairing must be at least 1, got {args.games_per_pairing}")
+    if args.agents is not None:
         agents = split_agents(args.agents)
     else:
         agents = default_agents(games.make(game, **params))
@@ -161,41 +242,55 @@ def _config_from_args(args: argparse.Namespace):
             raise UsageError(
                 f"no two bundled agents play {game} with these parameters: name them with --agents"
             )
+    games_per_pairing = args.games_per_pairing or (
+        DEFAULT_TOURNAMENT["games_per_pairing"] if use_default else 10
+    )
+    given = {"format": args.format, "move_timeout": args.move_timeout, "isolation": args.isolation}
     return TournamentConfig(
         game=game,
         params=params,
         agents=agents,
-        format=args.format,
-        games_per_pairing=args.games_per_pairing
-        or (DEFAULT_TOURNAMENT["games_per_pairing"] if use_default else 10),
+        games_per_pairing=games_per_pairing,
         seed=args.seed,
-        move_timeout=args.move_timeout,
-        isolation=args.isolation,
-    )
+        **{key: value for key, value in given.items() if value is not None},
+    )  # bad seed, move timeout, or too many games -> ValueError
 
 
 def cmd_tournament(args: argparse.Namespace) -> int:
-    """Run (or resume) a tournament, then print its ratings table."""
+    """Run (or resume) a tournament, then print its ratings table.
+
+    Every check (options, configuration, agents, anchor) runs before the ladder is opened for
+    writing, so bad input creates no file and no tournament row.
+    """
     from arena import tournament as tour
 
-    if args.resume:
+    options = _run_options(args)
+    anchor = parse_anchor(args.anchor)
+    if args.resume is not None:
+        _refuse_with_resume(args)
         _require_db(args.db)
-        ladder = _open_ladder(args.db)
-        row = ladder.tournament(args.resume)
-        if row is None:
-            raise UsageError(f"no tournament named {args.resume!r} in {ladder.path}")
+        with _open_ladder(args.db, readonly=True) as ladder:
+            stored = ladder.tournament(args.resume)
+            if stored is None:
+                raise UsageError(f"no tournament named {args.resume!r} in {ladder.path}")
+        _check_anchor(anchor, stored.config["agents"])
+        name = args.resume
     else:
         config = _config_from_args(args)
+        _check_anchor(anchor, config.agents)
         tour.check_config(config)  # before the database is touched
-        ladder = _open_ladder(args.db)
         name = args.name or f"{config.game}-{time.strftime('%Y%m%d-%H%M%S')}"
-        row = tour.create(ladder, config, name)
-    with ladder:
-        summary = _run_with_progress(ladder, row, args.workers, quiet=args.json)
-        return _print_tournament(ladder, summary, args)
+    with _open_ladder(args.db) as ladder:
+        row = (
+            ladder.tournament(name)
+            if args.resume is not None
+            else tour.create(ladder, config, name)
+        )
+        summary = _run_with_progress(ladder, row, options, quiet=args.json)
+        return _print_tournament(ladder, summary, args, anchor)
 
 
-def _run_with_progress(ladder, row, workers: int | None, quiet: bool):
+def _run_with_progress(ladder, row, options, quiet: bool):
     from tqdm import tqdm
 
     from arena import tournament as tour
@@ -216,12 +311,14 @@ def _run_with_progress(ladder, row, workers: int | None, quiet: bool):
         bar.update(1)
 
     try:
-        return tour.run(ladder, row, workers=workers, on_game=on_game)
+        return tour.run(ladder, row, options=options, on_game=on_game)
     finally:
         bar.close()
 
 
-def _print_tournament(ladder, summary, args: argparse.Namespace) -> int:
+def _print_tournament(
+    ladder, summary, args: argparse.Namespace, anchor: tuple[str, float] | None
+) -> int:
     from arena import report
 
     row = summary.tournament
@@ -231,7 +328,7 @@ def _print_tournament(ladder, summary, args: argparse.Namespace) -> int:
         + (f"; interrupted: resume with `arena tournament --resume {row.name}`"
            if summary.remaining else "")
     )  # fmt: skip
-    table = report.ratings_table(played, anchor=parse_anchor(args.anchor)) if played else None
+    table = report.ratings_table(played, anchor=anchor) if played else None
     if args.json:
         out = {
             "tournament": row.name,
@@ -293,7 +390,7 @@ def cmd_ladder(args: argparse.Namespace) -> int:
     from arena import report
 
     _require_db(args.db)
-    with _open_ladder(args.db) as ladder:
+    with _open_ladder(args.db, readonly=True) as ladder:
         grouped = _selected_games(ladder, args)
         anchor = parse_anchor(args.anchor)
         tables = {k: report.ratings_table(v, anchor=anchor) for k, v in grouped.items()}
@@ -313,7 +410,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from arena import report
 
     _require_db(args.db)
-    with _open_ladder(args.db) as ladder:
+    with _open_ladder(args.db, readonly=True) as ladder:
         grouped = _selected_games(ladder, args)
     rows = [g for group in grouped.values() for g in group]
     frame = report.games_frame(rows)
@@ -330,7 +427,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from arena import report
 
     _require_db(args.db)
-    with _open_ladder(args.db) as ladder:
+    with _open_ladder(args.db, readonly=True) as ladder:
         grouped = _selected_games(ladder, args)
     if not grouped:
         raise UsageError("no games match (see --tournament / --game)")
@@ -426,50 +523,123 @@ def _add_tournament_parser(sub) -> None:
             "as it ends. With no arguments: the bundled agents on the Liar's Dice duel; with a "
             "game and no --agents: the bundled agents (random, heuristic, cfr, the zoo) that "
             "can play it. "
-            "Ctrl-C stops cleanly; --resume NAME plays exactly the missing games."
+            "Ctrl-C stops cleanly; --resume NAME plays exactly the missing games, with the "
+            "stored configuration (only the options of how to play may change)."
         ),
     )
-    p.add_argument("game", nargs="?", help="game name (see `arena games`)")
-    p.add_argument("--param", action="append", metavar="K=V", help="game parameter (repeatable)")
-    p.add_argument("--players", type=int, help="seats per table (the game's players parameter)")
-    p.add_argument(
+    g = p.add_argument_group("what is played (stored with the tournament; not with --resume)")
+    g.add_argument("game", nargs="?", help="game name (see `arena games`)")
+    g.add_argument("--param", action="append", metavar="K=V", help="game parameter (repeatable)")
+    g.add_argument(
+        "--players", type=int, metavar="N", help="seats per table (the game's players parameter)"
+    )
+    g.add_argument(
         "--agents",
         metavar="SPEC,SPEC",
         help="agent specs, comma separated (default: the bundled agents that can play the game)",
     )
-    p.add_argument(
+    g.add_argument(
         "--format",
-        default="round-robin",
         choices=["round-robin", "gauntlet"],
-        help="round-robin, or gauntlet (the first agent against each other one)",
+        help="round-robin (default), or gauntlet (the first agent against each other one)",
     )
-    p.add_argument(
+    g.add_argument(
         "--games-per-pairing",
         type=int,
         metavar="N",
-        help="deals per table; each is played in every seat rotation (default 10)",
+        help="deals per table, at least 1; each is played in every seat rotation (default 10)",
     )
-    p.add_argument("--workers", type=int, help="parallel worker processes (default: all cores)")
-    p.add_argument("--seed", type=int, default=0, help="tournament seed (default 0)")
-    p.add_argument(
+    g.add_argument(
+        "--seed",
+        type=int,
+        help="root seed, a non-negative integer (default: a secret random seed, so agents "
+        "cannot predict the deals; an explicit seed makes the run reproducible but lets an "
+        "agent that guesses it predict the deals)",
+    )
+    g.add_argument(
         "--move-timeout",
         type=float,
-        default=10.0,
         metavar="S",
-        help="seconds per move before an agent forfeits (default 10)",
+        help="seconds per move before an agent forfeits, in (0, 3600] (default 10)",
     )
-    p.add_argument(
+    g.add_argument(
         "--isolation",
-        default="process",
         choices=["process", "none"],
         help="run each agent in its own process (default) or in the worker",
     )
-    p.add_argument("--name", help="tournament name (default: GAME-DATE-TIME)")
+    g.add_argument("--name", help="tournament name (default: GAME-DATE-TIME)")
     p.add_argument("--resume", metavar="NAME", help="resume an interrupted tournament")
-    p.add_argument("--anchor", metavar="SPEC=RATING", help="anchor of the ratings (random=0)")
+    p.add_argument(
+        "--anchor",
+        metavar="SPEC=RATING",
+        help="anchor of the ratings, one of the agents (default: random=0 when random plays, "
+        "else a mean of 0)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON, no progress bar")
     _add_db(p)
+    _add_run_options(p)
     p.set_defaults(func=cmd_tournament)
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    from arena import options as opt
+
+    g = p.add_argument_group("how it is played (never changes the results; allowed with --resume)")
+    g.add_argument(
+        "--workers",
+        type=int,
+        metavar="W",
+        help="games played in parallel by W worker processes (local) or Ray actors "
+        f"(default: the CPU cores, at most 8, here {default_workers()}: every worker starts "
+        "a host process per agent, so more workers cost memory for little speed)",
+    )
+    g.add_argument(
+        "--executor",
+        default="local",
+        choices=opt.EXECUTORS,
+        help="local: worker processes on this machine (default); "
+        "ray: Ray actors; pip install 'bluff-arena[ray]'",
+    )
+    g.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="address of a running Ray cluster (default: start a local one; --executor ray)",
+    )
+    g.add_argument(
+        "--batch-size",
+        type=int,
+        default=opt.DEFAULT_BATCH_SIZE,
+        metavar="N",
+        help=f"games each worker keeps in flight (default {opt.DEFAULT_BATCH_SIZE})",
+    )
+    g.add_argument(
+        "--sandbox",
+        default="auto",
+        choices=opt.SANDBOXES,
+        help="confine agent processes: auto (default: bubblewrap when installed), bwrap "
+        "(required), none",
+    )
+    g.add_argument(
+        "--agent-memory",
+        type=int,
+        default=opt.DEFAULT_AGENT_MEMORY_MB,
+        metavar="MIB",
+        help=f"memory limit of each agent process (default {opt.DEFAULT_AGENT_MEMORY_MB} MiB)",
+    )
+    g.add_argument(
+        "--agent-cpu",
+        type=int,
+        default=opt.DEFAULT_AGENT_CPU_SECONDS,
+        metavar="SECONDS",
+        help=f"CPU-time limit of each agent process (default {opt.DEFAULT_AGENT_CPU_SECONDS} s)",
+    )
+    g.add_argument(
+        "--agent-processes",
+        type=int,
+        default=opt.DEFAULT_AGENT_PROCESSES,
+        metavar="N",
+        help=f"processes and threads each agent may start (default {opt.DEFAULT_AGENT_PROCESSES})",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -530,8 +700,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return func(args)
-    except (UsageError, ValueError) as exc:
-        print(f"arena: error: {exc}", file=sys.stderr)
+    except (UsageError, ValueError) as exc:  # bad input
+        print(f"arena: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("arena: aborted", file=sys.stderr)
@@ -539,6 +709,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `arena ladder | head`
         sys.stderr.close()
         return 0
+    except Exception as exc:  # a bug, or the system (a locked database...): not bad input
+        return _internal_error(exc)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _internal_error(exc: Exception) -> int:
+    """One line on stderr, the traceback in a crash log (arena/logs.py); exit status 1."""
+    from arena.logs import write_crash_log
+
+    what = f"{type(exc).__name__}: {_one_line(exc)}"
+    try:
+        where = f"traceback in {write_crash_log(exc)}"
+    except OSError as log_error:
+        import traceback
+
+        traceback.print_exception(exc)
+        where = f"traceback above; no crash log: {_one_line(log_error)}"
+    print(f"arena: internal error: {what} ({where})", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

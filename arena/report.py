@@ -8,7 +8,9 @@ are a Plackett-Luce fit of those rankings (``arena.ratings``), which is Bradley-
 seats, on the Elo scale, with bootstrap 95% intervals over games.
 
 Ratings only compare games of one configuration (game and parameters): callers pass the games
-of one ``game_key``.
+of one ``game_key``. Agents are keyed by their identity labels (``GameRow.agents``: the spec,
+plus ``@`` and 8 hex digits of the content hash for a package), so a retrained package at the
+same path is a new agent; an anchor may name a label, or a bare spec held by one label only.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ DEFAULT_ANCHOR = ("random", 0.0)
 
 
 def outcome_of(game: GameRow) -> Ranking:
-    """The ranking of agent specs of one game (seat groups mapped to their specs)."""
-    return tuple(tuple(game.seats[s] for s in group) for group in game.ranking)
+    """The ranking of agent labels of one game (seat groups mapped to their labels)."""
+    return tuple(tuple(game.agents[s] for s in group) for group in game.ranking)
 
 
 def check_one_configuration(games: Sequence[GameRow]) -> None:
@@ -47,18 +49,19 @@ def ratings_table(
 
     Args:
         games: games of one configuration.
-        anchor: ``(spec, rating)``; default ``random=0`` when random played, else mean 0.
+        anchor: ``(agent, rating)``, the agent a label or a spec held by one label only;
+            default ``random=0`` when random played, else mean 0.
         n_boot: bootstrap resamples for the intervals.
         seed: bootstrap seed.
     """
     if not games:
         raise ValueError("no games to rate")
     check_one_configuration(games)
-    agents = {spec for g in games for spec in g.seats}
+    agents = {label for g in games for label in g.agents}
     if anchor is None and DEFAULT_ANCHOR[0] in agents:
         anchor = DEFAULT_ANCHOR
-    if anchor is not None and anchor[0] not in agents:
-        raise ValueError(f"anchor {anchor[0]!r} did not play: agents are {sorted(agents)}")
+    if anchor is not None:
+        anchor = (resolve_anchor(games, anchor[0]), anchor[1])
     rows = rating_intervals([outcome_of(g) for g in games], n_boot=n_boot, seed=seed, anchor=anchor)
     wins = win_counts(games)
     table = pd.DataFrame(
@@ -76,13 +79,33 @@ def ratings_table(
     return table
 
 
+def resolve_anchor(games: Sequence[GameRow], agent: str) -> str:
+    """The label of the anchor ``agent``: a label, or a spec that exactly one label has.
+
+    Raises:
+        ValueError: when no agent, or several agents of that spec, played.
+    """
+    specs = {label: spec for g in games for label, spec in zip(g.agents, g.seats, strict=True)}
+    if agent in specs:
+        return agent
+    matches = sorted(label for label, spec in specs.items() if spec == agent)
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise ValueError(
+            f"anchor {agent!r} is several agents (its package changed): give one of "
+            f"{', '.join(matches)}"
+        )
+    raise ValueError(f"anchor {agent!r} did not play: agents are {sorted(specs)}")
+
+
 def win_counts(games: Sequence[GameRow]) -> dict[str, int]:
-    """Games won outright (sole winner) by each agent spec."""
+    """Games won outright (sole winner) by each agent label."""
     out: dict[str, int] = {}
     for g in games:
         if g.winner is not None:
-            spec = g.seats[g.winner]
-            out[spec] = out.get(spec, 0) + 1
+            label = g.agents[g.winner]
+            out[label] = out.get(label, 0) + 1
     return out
 
 
@@ -90,11 +113,11 @@ def _pairwise(game: GameRow) -> list[tuple[str, str, float]]:
     """``(a, b, score of a against b)`` for every pair of seats with different agents."""
     place = {seat: i for i, group in enumerate(game.ranking) for seat in group}
     out = []
-    for a, spec_a in enumerate(game.seats):
-        for b, spec_b in enumerate(game.seats):
-            if spec_a != spec_b:
+    for a, agent_a in enumerate(game.agents):
+        for b, agent_b in enumerate(game.agents):
+            if agent_a != agent_b:
                 diff = place[b] - place[a]
-                out.append((spec_a, spec_b, 1.0 if diff > 0 else 0.5 if diff == 0 else 0.0))
+                out.append((agent_a, agent_b, 1.0 if diff > 0 else 0.5 if diff == 0 else 0.0))
     return out
 
 
@@ -142,7 +165,10 @@ def seat_table(games: Sequence[GameRow]) -> pd.DataFrame:
 
 
 def games_frame(games: Sequence[GameRow]) -> pd.DataFrame:
-    """One row per game, ready for CSV export (lists joined as text)."""
+    """One row per game, ready for CSV export (lists joined as text).
+
+    ``seats`` are the specs as written, ``agents`` their identity labels, ``winner`` a label.
+    """
     return pd.DataFrame(
         [
             {
@@ -152,8 +178,9 @@ def games_frame(games: Sequence[GameRow]) -> pd.DataFrame:
                 "deal": g.deal,
                 "rotation": g.rotation,
                 "seats": " ".join(g.seats),
+                "agents": " ".join(g.agents),
                 "returns": " ".join(f"{r:.6g}" for r in g.returns),
-                "winner": g.seats[g.winner] if g.winner is not None else "",
+                "winner": g.agents[g.winner] if g.winner is not None else "",
                 "moves": g.moves,
                 "duration_s": round(g.duration, 6),
                 "forfeits": "; ".join(f"seat {s}: {why}" for s, why in g.forfeits),

@@ -11,17 +11,24 @@ cancel out. Formats:
 * ``gauntlet``: the first agent (the candidate) against each other agent: for two seats the
   pair, for more one candidate and ``players-1`` copies of the opponent.
 
-Seeds derive from the tournament seed with :class:`numpy.random.SeedSequence`, so a game's
-seeds depend only on its place in the schedule, never on the number of workers.
+Seeds derive from the tournament's root seed with HMAC-SHA256, in two independent streams:
+deals (the chance stream of a game) and agent seeds (given to ``Agent.reset``). A game's seeds
+depend only on its place in the schedule, never on the executor, the number of workers or the
+batch size; and since HMAC is a pseudo-random function, an agent's own seed tells it nothing
+about the deals unless it knows (or can guess) the root. When no seed is given the root is 128
+fresh random bits (:func:`secret_root`), kept in the ladder, which agents cannot read in a
+sandbox; see docs/security.md for what an explicit ``--seed`` exposes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
+import math
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
 
 FORMATS = ("round-robin", "gauntlet")
 
@@ -49,8 +56,21 @@ class ScheduledGame:
     seeds: tuple[int, ...]
 
 
-def _derive(seed: int, *key: int) -> int:
-    return int(np.random.SeedSequence(seed, spawn_key=key).generate_state(1, np.uint32)[0])
+SEED_BITS = 63
+"""Derived seeds fit a signed 64-bit SQLite integer."""
+
+
+def secret_root() -> int:
+    """A fresh 128-bit root seed from the OS's secure entropy."""
+    return secrets.randbits(128)
+
+
+def derive(root: int, stream: str, *key: int) -> int:
+    """The seed at ``key`` of ``stream`` (``"deal"`` or ``"agent"``): HMAC-SHA256 of the root."""
+    width = max(16, (root.bit_length() + 7) // 8)
+    message = ",".join([stream, *map(str, key)]).encode()
+    digest = hmac.new(root.to_bytes(width, "little"), message, hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "little") >> (64 - SEED_BITS)
 
 
 def pairings(agents: Sequence[str], players: int, fmt: str) -> list[tuple[str, ...]]:
@@ -80,6 +100,18 @@ def rotations(table: tuple[str, ...]) -> list[tuple[str, ...]]:
     return [table[r:] + table[:r] for r in range(len(table))]
 
 
+def schedule_size(agents: Sequence[str], players: int, fmt: str, games_per_pairing: int) -> int:
+    """How many games :func:`make_schedule` would make, without making them."""
+    n = len(agents)
+    if fmt == "gauntlet":
+        tables = n - 1
+    elif n >= players:
+        tables = math.comb(n, players)
+    else:
+        tables = n * (n - 1)
+    return tables * games_per_pairing * players
+
+
 def make_schedule(
     agents: Sequence[str], players: int, fmt: str, games_per_pairing: int, seed: int
 ) -> list[ScheduledGame]:
@@ -93,9 +125,9 @@ def make_schedule(
     games: list[ScheduledGame] = []
     for p, table in enumerate(pairings(agents, players, fmt)):
         for d in range(games_per_pairing):
-            deal = _derive(seed, p, d)
+            deal = derive(seed, "deal", p, d)
             for r, seats in enumerate(rotations(table)):
                 index = len(games)
-                seeds = tuple(_derive(seed, p, d, r, s + 1) for s in range(players))
+                seeds = tuple(derive(seed, "agent", p, d, r, s) for s in range(players))
                 games.append(ScheduledGame(index, p, d, r, seats, deal, seeds))
     return games

@@ -1,34 +1,45 @@
-"""Run a tournament's schedule on local worker processes, committing every game at once.
+"""Tournaments: the config, its checks, and running its schedule on an executor.
 
 The schedule is a pure function of the :class:`TournamentConfig`, every game is keyed by its
 schedule index in the ladder, so an interrupted tournament resumes by playing exactly the
-missing indices, and the results never depend on the number of workers.
+missing indices, and the results never depend on the executor, the number of workers or the
+batch size (:class:`arena.options.RunOptions`). The driver (this process) never runs agent
+code: executors play games in worker processes or Ray actors, each agent in its host.
 
-Ctrl-C stops cleanly: no new game starts, the games in flight finish and are committed. A
-second Ctrl-C aborts them (they will be replayed on resume).
+Ctrl-C (or SIGTERM) stops cleanly: no new game starts, the games in flight finish and are
+committed. A second one aborts them (they will be replayed on resume).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import json
-import multiprocessing as mp
-import os
-import queue
+import shutil
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import games
 from agents.base import check_agent
 from arena.ladder import Ladder, TournamentRow, game_key
-from arena.match import MatchResult, play_match
-from arena.players import DEFAULT_MOVE_TIMEOUT, Player, make_player
-from arena.schedule import FORMATS, ScheduledGame, make_schedule
+from arena.options import RunOptions, check_timeout
+from arena.players import DEFAULT_MOVE_TIMEOUT
+from arena.schedule import (
+    FORMATS,
+    ScheduledGame,
+    make_schedule,
+    pairings,
+    schedule_size,
+    secret_root,
+)
 
 ISOLATIONS = ("process", "none")
+MAX_GAMES = 1_000_000
+"""The most games one tournament may schedule (its schedule is built in memory)."""
 
 
 @dataclass(frozen=True)
@@ -45,12 +56,16 @@ class TournamentConfig:
     """``round-robin`` or ``gauntlet``."""
     games_per_pairing: int = 10
     """Deals per table; each deal is played in every seat rotation."""
-    seed: int = 0
-    """Tournament seed: every game's deal and agent seeds derive from it."""
+    seed: int | None = None
+    """Root seed: every game's deal and agent seeds derive from it. None draws a secret one."""
+    secret_seed: bool = False
+    """True when the root was drawn at random (agents cannot guess it) rather than given."""
     move_timeout: float = DEFAULT_MOVE_TIMEOUT
     """Seconds an agent may take for one move before it forfeits."""
     isolation: str = "process"
-    """``process``: every agent in its own process (safe); ``none``: in the worker (fast)."""
+    """``process``: every agent in its own host process (safe); ``none``: in the worker."""
+    hashes: dict[str, str] = field(default_factory=dict)
+    """Content hash of each agent package at creation; hosts refuse a package that changed."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", games.make(self.game, **self.params).params)
@@ -59,13 +74,27 @@ class TournamentConfig:
             raise ValueError(f"unknown format {self.format!r}: formats are {', '.join(FORMATS)}")
         if self.isolation not in ISOLATIONS:
             raise ValueError(f"isolation must be one of {', '.join(ISOLATIONS)}")
-        if not self.move_timeout > 0:
-            raise ValueError(f"move_timeout must be positive, got {self.move_timeout}")
+        object.__setattr__(self, "move_timeout", check_timeout(self.move_timeout))
+        if self.seed is None:
+            object.__setattr__(self, "seed", secret_root())
+            object.__setattr__(self, "secret_seed", True)
+        elif isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"the seed must be a non-negative integer, got {self.seed!r}")
+        total = self.total_games()
+        if total > MAX_GAMES:
+            raise ValueError(
+                f"this tournament would have {total:,} games, more than the {MAX_GAMES:,} "
+                "allowed: use fewer games per pairing or fewer agents"
+            )
 
     @property
     def players(self) -> int:
         """Seats at each table."""
         return int(self.params["players"])
+
+    def total_games(self) -> int:
+        """The number of scheduled games (computed, not built)."""
+        return schedule_size(self.agents, self.players, self.format, self.games_per_pairing)
 
     def schedule(self) -> list[ScheduledGame]:
         """The games of this tournament, in schedule order."""
@@ -88,142 +117,14 @@ def check_config(config: TournamentConfig) -> None:
     game = games.make(config.game, **config.params)
     for spec in config.agents:
         check_agent(spec, game)
-    config.schedule()  # validates format / agents / table size
+    pairings(config.agents, config.players, config.format)  # format / agents / table size
 
 
-def row_of(sched: ScheduledGame, result: MatchResult) -> dict[str, Any]:
-    """The ladder row of a played game."""
-    return {
-        "idx": sched.index,
-        "pairing": sched.pairing,
-        "deal_index": sched.deal_index,
-        "rotation": sched.rotation,
-        "deal": sched.deal,
-        "seeds": list(sched.seeds),
-        "seats": list(sched.seats),
-        "returns": list(result.returns),
-        "ranking": [list(g) for g in result.ranking],
-        "winner": result.winner,
-        "moves": result.moves,
-        "duration": result.duration,
-        "forfeits": [list(f) for f in result.forfeits],
-        "history": list(result.history),
-    }
+def agent_hashes(agents: Sequence[str]) -> dict[str, str]:
+    """The content hash of every agent that has one (packages, the zoo)."""
+    from agents.package import spec_hash
 
-
-class Referee:
-    """Plays scheduled games, keeping one player per (spec, copy) alive between games."""
-
-    def __init__(self, config: TournamentConfig) -> None:
-        self.config = config
-        self.game = games.make(config.game, **config.params)
-        self._players: dict[tuple[str, int], Player] = {}
-
-    def _seat_players(self, seats: tuple[str, ...]) -> list[Player]:
-        out, copies = [], {}
-        for spec in seats:
-            copy = copies[spec] = copies.get(spec, -1) + 1
-            key = (spec, copy)
-            if key not in self._players:
-                self._players[key] = make_player(
-                    spec, self.config.isolation, self.config.move_timeout
-                )
-            out.append(self._players[key])
-        return out
-
-    def play(self, sched: ScheduledGame) -> dict[str, Any]:
-        """Play one scheduled game and return its row."""
-        players = self._seat_players(sched.seats)
-        return row_of(sched, play_match(self.game, players, sched.deal, sched.seeds))
-
-    def close(self) -> None:
-        """Stop every agent process."""
-        for player in self._players.values():
-            player.close()
-        self._players.clear()
-
-
-def _worker(config_json: str, tasks: mp.Queue, results: mp.Queue) -> None:
-    """A worker process: play the scheduled games it is given, send back JSON rows."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    referee = Referee(TournamentConfig.from_json(json.loads(config_json)))
-    try:
-        while (task := tasks.get()) is not None:
-            results.put(json.dumps(referee.play(ScheduledGame(*task))))
-    finally:
-        referee.close()
-
-
-def _task(sched: ScheduledGame) -> tuple:
-    return dataclasses.astuple(sched)
-
-
-def _play_in_workers(
-    config: TournamentConfig, todo: list[ScheduledGame], workers: int, stop: Callable[[], bool]
-) -> Iterator[dict[str, Any]]:
-    """Yield rows from ``workers`` processes, feeding at most two games per worker ahead."""
-    ctx = mp.get_context("spawn")
-    tasks, results = ctx.Queue(), ctx.Queue()
-    config_json = json.dumps(config.to_json())
-    procs = [
-        ctx.Process(target=_worker, args=(config_json, tasks, results)) for _ in range(workers)
-    ]
-    for proc in procs:
-        proc.start()
-    pending, sent, received = iter(todo), 0, 0
-    try:
-        for sched in _take(pending, 2 * workers):
-            tasks.put(_task(sched))
-            sent += 1
-        while received < sent:
-            try:
-                row = json.loads(results.get(timeout=1.0))
-            except queue.Empty:
-                if not any(p.is_alive() for p in procs):
-                    raise RuntimeError("every tournament worker died") from None
-                continue
-            received += 1
-            yield row
-            if not stop():
-                for sched in _take(pending, 1):
-                    tasks.put(_task(sched))
-                    sent += 1
-    finally:
-        for _ in procs:
-            tasks.put(None)
-        _stop_workers(procs, graceful=received == sent)
-
-
-def _take(items: Iterator[ScheduledGame], n: int) -> list[ScheduledGame]:
-    out = []
-    for item in items:
-        out.append(item)
-        if len(out) == n:
-            break
-    return out
-
-
-def _stop_workers(procs: list, graceful: bool) -> None:
-    for proc in procs:
-        proc.join(timeout=30 if graceful else 0.1)
-    for proc in procs:
-        if proc.is_alive():
-            proc.terminate()
-            proc.join(timeout=10)
-
-
-def _play_inline(
-    config: TournamentConfig, todo: list[ScheduledGame], stop: Callable[[], bool]
-) -> Iterator[dict[str, Any]]:
-    referee = Referee(config)
-    try:
-        for sched in todo:
-            if stop():
-                return
-            yield referee.play(sched)
-    finally:
-        referee.close()
+    return {spec: digest for spec in agents if (digest := spec_hash(spec))}
 
 
 @dataclass
@@ -237,7 +138,7 @@ class RunSummary:
 
 
 class _StopFlag:
-    """First Ctrl-C: stop starting games. Second: abort (KeyboardInterrupt)."""
+    """First Ctrl-C (or SIGTERM): stop starting games. Second: abort (KeyboardInterrupt)."""
 
     def __init__(self) -> None:
         self.requested = False
@@ -253,51 +154,85 @@ class _StopFlag:
         print("\nstopping: finishing the games in flight (Ctrl-C again to abort)", file=sys.stderr)
 
     def __enter__(self) -> _StopFlag:
-        try:
-            self._previous = signal.signal(signal.SIGINT, self._handler)
-        except ValueError:  # not the main thread: no signal handling
-            self._previous = None
+        self._previous = {}
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(ValueError):  # not the main thread: no signal handling
+                self._previous[signum] = signal.signal(signum, self._handler)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
 
 
 def run(
     ladder: Ladder,
     tournament: TournamentRow,
     *,
-    workers: int | None = None,
+    options: RunOptions | None = None,
     on_game: Callable[[dict[str, Any]], None] | None = None,
 ) -> RunSummary:
-    """Play the games of ``tournament`` not yet in the ladder, committing each at once."""
+    """Play the games of ``tournament`` not yet in the ladder, committing each chunk at once.
+
+    Every child (workers, agent hosts) is stopped when this returns or raises.
+    """
+    options = options or RunOptions()
     config = TournamentConfig.from_json(tournament.config)
     done = ladder.done_indices(tournament)
     todo = [g for g in config.schedule() if g.index not in done]
-    workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
     played = 0
-    with _StopFlag() as stop:
-        rows: Iterable[dict[str, Any]] = (
-            _play_inline(config, todo, stop)
-            if workers == 1
-            else _play_in_workers(config, todo, workers, stop)
-        )
-        for row in rows:
-            if ladder.record_game(tournament, row):
-                played += 1
-            if on_game is not None:
-                on_game(row)
+    work_dir = Path(tempfile.mkdtemp(prefix="arena-run-"))
+    log_path = agent_log_path(tournament.name, options)
+    executor = make_executor(config, options, log_path, work_dir, len(todo))
+    try:
+        with _StopFlag() as stop:
+            for rows in executor.run(todo, stop):
+                for row in rows:
+                    row.setdefault("hashes", [config.hashes.get(s, "") for s in row["seats"]])
+                played += ladder.record_games(tournament, rows)
+                if on_game is not None:
+                    for row in rows:
+                        on_game(row)
+    finally:
+        executor.close()
+        shutil.rmtree(work_dir, ignore_errors=True)
     remaining = tournament.total_games - len(ladder.done_indices(tournament))
     if remaining == 0:
         ladder.mark_finished(tournament)
     return RunSummary(tournament, played, remaining, interrupted=stop.requested)
 
 
+def agent_log_path(name: str, options: RunOptions) -> Path:
+    """The file receiving the agents' stdout and stderr for tournament ``name``."""
+    if options.log_dir is not None:
+        folder = Path(options.log_dir)
+    else:
+        from arena.logs import logs_dir
+
+        folder = logs_dir() / "tournaments"
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    return folder / f"{safe}.agents.log"
+
+
+def make_executor(
+    config: TournamentConfig, options: RunOptions, log_path: Path, work_dir: Path, todo: int
+):
+    """The executor ``options.executor`` names, with no more workers than chunks of work."""
+    from arena.executor import LocalExecutor, default_chunk_size
+
+    chunks = -(-todo // default_chunk_size(max(todo, 1), options))
+    options = dataclasses.replace(options, workers=max(1, min(options.workers, chunks)))
+    if options.executor == "ray":
+        from arena.ray_executor import RayExecutor
+
+        return RayExecutor(config, options, log_path, work_dir)
+    return LocalExecutor(config, options, log_path, work_dir)
+
+
 def create(ladder: Ladder, config: TournamentConfig, name: str) -> TournamentRow:
     """Check the config and register a new tournament called ``name``."""
     check_config(config)
+    config = dataclasses.replace(config, hashes=agent_hashes(config.agents))
     key = game_key(config.game, config.params)
-    return ladder.create_tournament(
-        name, config.game, key, config.to_json(), len(config.schedule())
-    )
+    return ladder.create_tournament(name, config.game, key, config.to_json(), config.total_games())

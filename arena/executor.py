@@ -1,0 +1,224 @@
+"""The local executor: chunks of games on a process pool that survives dead workers.
+
+Each worker process holds one :class:`arena.referee.Referee` (and so one host per agent) for
+the whole run and plays the chunks of games it is given, many games at once. The driver (the
+``arena`` process) only feeds chunks and collects rows; it never runs agent code.
+
+Faults:
+
+* A worker that dies (the OOM killer, ``kill -9``, an agent that kills its parent) breaks the
+  pool (``concurrent.futures`` reports ``BrokenProcessPool``): a new pool replays every chunk
+  that was in flight, with the same seeds, so the same rows come back. A chunk that breaks the
+  pool twice is split into single games, and a single game that breaks it again is played
+  alone in a quarantine worker: if that worker dies too, the agent whose request was in flight
+  (recorded by the worker in a status file) forfeits the game with the reason.
+* Workers and their hosts die with the driver (parent-death signal), ignore SIGINT (the driver
+  decides) and are killed when the run ends for any reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import multiprocessing as mp
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from arena.hosts import die_with_parent
+from arena.match import MatchResult, forfeit_returns, ranking_of
+from arena.options import RunOptions
+from arena.referee import Referee, row_of
+from arena.schedule import ScheduledGame
+
+MAX_KILLS = 3
+"""A game whose worker dies this many times is forfeited by the agent that was playing."""
+
+MAX_BARREN_BREAKS = 8
+"""Pool breaks in a row with no chunk finished in between before the run gives up."""
+
+_REFEREE: Referee | None = None
+
+
+@dataclass
+class Chunk:
+    """Games sent to a worker at once, and how many times they broke the pool."""
+
+    games: list[ScheduledGame]
+    breaks: int = 0
+
+
+def _init_worker(config_json: str, options_json: str, log_path: str, status_dir: str) -> None:
+    """Worker start: die with the driver, ignore Ctrl-C, build the referee."""
+    from arena.tournament import TournamentConfig
+
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    global _REFEREE
+    status = Path(status_dir) / str(os.getpid())
+    log = open(log_path, "ab")  # noqa: SIM115  (kept open for the worker's life)
+
+    def record(spec: str, items: list[tuple[int, int]]) -> None:
+        status.write_text(json.dumps([spec, items]))
+
+    config = TournamentConfig.from_json(json.loads(config_json))
+    _REFEREE = Referee(config, RunOptions(**json.loads(options_json)), log, record)
+
+
+def _play_chunk(games: list[tuple]) -> list[dict[str, Any]]:
+    """Worker task: play a chunk, return its rows."""
+    assert _REFEREE is not None
+    return _REFEREE.play([ScheduledGame(*g) for g in games])
+
+
+def default_chunk_size(todo: int, options: RunOptions) -> int:
+    """Enough games to keep ``batch_size`` in flight, small enough to share the work."""
+    if options.chunk_size is not None:
+        return options.chunk_size
+    share = -(-todo // (2 * options.workers))
+    return max(1, min(4 * options.batch_size, share))
+
+
+class LocalExecutor:
+    """Plays chunks on ``options.workers`` local processes (see the module docstring)."""
+
+    def __init__(self, config: Any, options: RunOptions, log_path: Path, work_dir: Path) -> None:
+        self.options = options
+        self.status_dir = work_dir / "status"
+        self.status_dir.mkdir(parents=True, exist_ok=True)
+        options_json = json.dumps(dataclasses.asdict(options))
+        self._initargs = (
+            json.dumps(config.to_json()),
+            options_json,
+            str(log_path),
+            str(self.status_dir),
+        )
+        self._pools: list[ProcessPoolExecutor] = []
+
+    def _pool(self, workers: int) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=mp.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=self._initargs,
+        )
+        self._pools.append(pool)
+        return pool
+
+    def run(
+        self, todo: Sequence[ScheduledGame], stop: Callable[[], bool]
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Yield the rows of each finished chunk until ``todo`` is played or ``stop()``."""
+        size = default_chunk_size(len(todo), self.options)
+        queue = deque(Chunk(list(todo[i : i + size])) for i in range(0, len(todo), size))
+        quarantine: deque[Chunk] = deque()
+        pool = self._pool(self.options.workers)
+        inflight: dict[Future, Chunk] = {}
+        jail: ProcessPoolExecutor | None = None
+        jailed: dict[Future, Chunk] = {}
+        barren = 0
+        while ((queue or quarantine) and not stop()) or inflight or jailed:
+            while queue and not stop() and len(inflight) < 2 * self.options.workers:
+                chunk = queue.popleft()
+                inflight[pool.submit(_play_chunk, _tasks(chunk))] = chunk
+            if quarantine and not jailed and not stop():
+                jail = jail or self._pool(1)
+                chunk = quarantine.popleft()
+                jailed[jail.submit(_play_chunk, _tasks(chunk))] = chunk
+            done, _ = wait([*inflight, *jailed], timeout=0.5, return_when=FIRST_COMPLETED)
+            broken, jail_broken = [], []
+            for future in done:
+                in_jail = future in jailed
+                chunk = (jailed if in_jail else inflight).pop(future)
+                try:
+                    rows = future.result()
+                except BrokenProcessPool:
+                    (jail_broken if in_jail else broken).append(chunk)
+                    continue
+                barren = 0
+                yield rows
+            if broken or jail_broken:
+                barren += 1
+                if barren > MAX_BARREN_BREAKS:
+                    raise RuntimeError(
+                        f"the worker processes died {barren} times in a row without finishing "
+                        "any games (see the agent log)"
+                    )
+            if broken:
+                broken += inflight.values()
+                inflight.clear()
+                self._kill(pool)
+                pool = self._pool(self.options.workers)
+                for chunk in broken:
+                    self._requeue(chunk, queue, quarantine)
+            if jail_broken:
+                self._kill(jail)
+                jail = None
+                for chunk in jail_broken:
+                    chunk.breaks += 1
+                    if chunk.breaks >= MAX_KILLS:
+                        yield [self._blame(chunk.games[0])]
+                    else:
+                        quarantine.append(chunk)
+
+    @staticmethod
+    def _requeue(chunk: Chunk, queue: deque[Chunk], quarantine: deque[Chunk]) -> None:
+        chunk.breaks += 1
+        if chunk.breaks < 2:
+            queue.appendleft(chunk)
+        elif len(chunk.games) > 1:
+            queue.extendleft(Chunk([g], chunk.breaks) for g in reversed(chunk.games))
+        else:
+            quarantine.append(chunk)
+
+    def _blame(self, game: ScheduledGame) -> dict[str, Any]:
+        """The forfeit row of a game that killed its worker every time it was played."""
+        seat = 0
+        for status in self.status_dir.iterdir():
+            with contextlib.suppress(OSError, ValueError):
+                _, items = json.loads(status.read_text())
+                seat = next((s for i, s in items if i == game.index), seat)
+        returns = forfeit_returns(len(game.seats), seat)
+        ranking = ranking_of(returns)
+        reason = f"crashed: the worker process died {MAX_KILLS} times while this agent played"
+        result = MatchResult(
+            returns,
+            ranking,
+            ranking[0][0] if len(ranking[0]) == 1 else None,
+            0,
+            0.0,
+            ((seat, reason),),
+            (),
+        )
+        return row_of(game, result)
+
+    def _kill(self, pool: ProcessPoolExecutor | None) -> None:
+        """Stop a pool now, killing its workers (and so, by parent-death signal, their hosts)."""
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            with contextlib.suppress(Exception):
+                proc.kill()
+        for proc in processes:
+            with contextlib.suppress(Exception):
+                proc.join(timeout=5)
+
+    def close(self) -> None:
+        """Kill every worker of every pool this executor started."""
+        for pool in self._pools:
+            self._kill(pool)
+        self._pools.clear()
+
+
+def _tasks(chunk: Chunk) -> list[tuple]:
+    return [dataclasses.astuple(g) for g in chunk.games]

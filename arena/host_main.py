@@ -1,0 +1,175 @@
+"""The agent host process: ``python -m arena.host_main READ_FD WRITE_FD``.
+
+Started by :class:`arena.hosts.ProcessHost` (inside bubblewrap where available). It loads ONE
+agent spec (the factory runs here, never in the referee), then answers batches: each request
+carries the games to start (slot, seat, seed), the games that ended, and the observations
+waiting on this agent; the reply carries one action or one error per observation.
+
+Requests come from the referee, which this process trusts (pickle); replies go back as JSON
+only, so a hostile agent cannot make the referee unpickle anything. The agent's stdout and
+stderr are the log file the referee opened; the protocol uses its own two descriptors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import signal
+import struct
+import sys
+import traceback
+from typing import Any
+
+FRAME = struct.Struct("<I")
+
+
+def short(exc: BaseException) -> str:
+    """``Type: message``, at most 300 characters."""
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def encode_action(action: object) -> tuple[str, Any]:
+    """``("ok", int)`` for an integral action (numpy integers too), else why not."""
+    if isinstance(action, BaseException):
+        return "error", f"raised {short(action)}"
+    if isinstance(action, (bool, str, bytes)):
+        return "error", f"malformed action {action!r:.80}"
+    try:
+        value = int(action)  # type: ignore[call-overload]
+        integral = value == action
+    except (TypeError, ValueError, OverflowError):
+        integral = False
+    if not integral:
+        return "error", f"malformed action {action!r:.80}"
+    return "ok", value
+
+
+def _read_exact(fd: int, n: int) -> bytes:
+    chunks, left = [], n
+    while left:
+        chunk = os.read(fd, left)
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _send(fd: int, reply: dict[str, Any]) -> None:
+    payload = json.dumps(reply).encode()
+    data = FRAME.pack(len(payload)) + payload
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+class Host:
+    """The agent and its per-game copies (one per slot: a seat of a game in flight)."""
+
+    def __init__(self) -> None:
+        self.prototype: Any = None
+        self.game: Any = None
+        self.copies: dict[int, Any] = {}
+
+    def load(self, spec: str, game_name: str, params: dict, expected_hash: str) -> dict:
+        """Load the agent and check that it plays the game (and that its package is intact)."""
+        import games
+        from agents.base import AgentSpecError, load_agent
+
+        if expected_hash:
+            from agents.package import spec_hash
+
+            found = spec_hash(spec)
+            if found != expected_hash:
+                raise AgentSpecError(
+                    f"agent {spec!r} changed since the tournament began "
+                    f"(content {found[:8]}, expected {expected_hash[:8]})"
+                )
+        self.game = games.make(game_name, **params)
+        self.prototype = load_agent(spec)
+        supports = getattr(self.prototype, "supports", None)
+        reason = supports(self.game) if callable(supports) else None
+        if reason is not None:
+            raise AgentSpecError(f"agent {spec!r} cannot play {self.game!r}: {reason}")
+        name = str(getattr(self.prototype, "name", spec))[:200]
+        return {"name": name, "needs_text": bool(getattr(self.prototype, "needs_text", True))}
+
+    def _copy(self) -> Any:
+        spawn = getattr(self.prototype, "spawn", None)
+        if callable(spawn):
+            return spawn()
+        import copy
+
+        return copy.deepcopy(self.prototype)
+
+    def batch(self, request: dict) -> dict:
+        """Start games, end games, then answer the observations (one action or error each)."""
+        from agents.base import act_many
+        from games.core import Observation
+
+        for slot in request["drops"]:
+            self.copies.pop(slot, None)
+        errors: dict[int, str] = {}
+        for slot, seat, seed in request["resets"]:
+            try:
+                agent = self._copy()
+                agent.reset(self.game, seat, seed)
+                self.copies[slot] = agent
+            except Exception as exc:
+                errors[slot] = f"failed to start: {short(exc)}"
+        slots, texts = request["slots"], request["texts"]
+        ready = [i for i, slot in enumerate(slots) if slot not in errors]
+        observations = [
+            Observation(
+                request["players"][i],
+                request["tensors"][i],
+                request["masks"][i],
+                texts[i] if texts is not None else "",
+            )
+            for i in ready
+        ]
+        answers = act_many([self.copies[slots[i]] for i in ready], observations)
+        actions: list[int | None] = [None] * len(slots)
+        for i, answer in zip(ready, answers, strict=True):
+            kind, value = encode_action(answer)
+            if kind == "ok":
+                actions[i] = value
+            else:
+                errors[slots[i]] = value
+        return {"actions": actions, "errors": {str(k): v for k, v in errors.items()}}
+
+
+def serve(rfd: int, wfd: int) -> None:
+    """Answer requests until the referee closes the pipe or says ``close``."""
+    host = Host()
+    while True:
+        try:
+            (size,) = FRAME.unpack(_read_exact(rfd, FRAME.size))
+            message = pickle.loads(_read_exact(rfd, size))
+        except EOFError:
+            return
+        kind = message["kind"]
+        if kind == "close":
+            return
+        try:
+            load = kind == "load"
+            reply = {"ok": host.load(*message["args"])} if load else host.batch(message)
+        except Exception as exc:
+            traceback.print_exc()
+            reply = {"error": short(exc)}
+        _send(wfd, reply)
+
+
+def main(argv: list[str]) -> None:
+    """Entry point: the two protocol descriptors are the arguments."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the referee decides when to stop
+    rfd, wfd = int(argv[1]), int(argv[2])
+    serve(rfd, wfd)
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,519 @@
+"""Agent hosts: the unit of isolation between the referee and an agent.
+
+A host loads one agent spec and answers batches of observations (:mod:`arena.host_main`). Two
+kinds share one interface (``start``, ``send``, ``receive``, ``close``):
+
+* :class:`ProcessHost` — a child process started with ``subprocess`` (agent code, its factory
+  included, never runs in the referee). In its own session and process group, with a
+  parent-death signal, resource limits (address space, CPU time, processes, file size), a clean
+  environment, stdout/stderr to the tournament's agent log, and, where ``bwrap`` is installed,
+  inside bubblewrap: read-only system and Python paths and its own package only (no ladder, no
+  home directory), no network, its own PID namespace. Replies are JSON, bounded in size, read
+  with a deadline: a host that hangs, dies or answers garbage loses the games it was asked
+  about, and is restarted for the next ones.
+* :class:`InlineHost` — the agent in the referee's process (``--isolation none``): fast, for
+  trusted agents only; errors are still caught and slow moves still forfeit.
+
+What each level protects against is spelled out in docs/security.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import functools
+import importlib.util
+import json
+import os
+import pickle
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from arena.host_main import FRAME, short
+
+MAX_REPLY_BYTES = 4 << 20
+"""The largest reply a host may send (a few bytes per observation are needed)."""
+DEFAULT_LOAD_TIMEOUT = 120.0
+"""Seconds a host may take to start and load its agent (importing torch takes a while)."""
+PIPE_BYTES = 1 << 20
+_PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
+class HostError(Exception):
+    """The host failed as a whole (died, hung, garbled); ``reason`` is the forfeit reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class HostLimits:
+    """Resource limits of one agent host (see :class:`arena.options.RunOptions`)."""
+
+    memory_mb: int = 4096
+    cpu_seconds: int = 3600
+    processes: int = 64
+    file_mb: int = 256
+
+
+@dataclass
+class Batch:
+    """What the referee sends one host in one round trip."""
+
+    resets: list[tuple[int, int, int]]
+    """Games to start: ``(slot, seat, seed)``."""
+    drops: list[int]
+    """Slots of games that ended."""
+    slots: list[int]
+    """The slot of each observation."""
+    players: list[int]
+    tensors: np.ndarray
+    masks: np.ndarray
+    texts: list[str] | None
+
+
+@dataclass
+class Reply:
+    """One action or one forfeit reason per observation of a :class:`Batch`."""
+
+    actions: list[int | None]
+    errors: dict[int, str]
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux; else nothing)."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+@functools.cache
+def bwrap_works() -> bool:
+    """True when bubblewrap is installed and can create its namespaces here."""
+    path = shutil.which("bwrap")
+    if path is None:
+        return False
+    probe = [path, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"]
+    try:
+        return subprocess.run(probe, capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def use_sandbox(mode: str) -> bool:
+    """Whether hosts run in bubblewrap for ``--sandbox MODE`` (``auto``, ``bwrap``, ``none``).
+
+    Raises:
+        ValueError: ``bwrap`` asked for but not usable.
+    """
+    if mode == "none":
+        return False
+    if mode == "bwrap" and not bwrap_works():
+        raise ValueError(
+            "--sandbox bwrap: bubblewrap is not installed or cannot run here "
+            "(Debian/Ubuntu: apt-get install bubblewrap)"
+        )
+    return bwrap_works()
+
+
+def missing_protections(sandboxed: bool) -> str | None:
+    """The one-line warning for a run without the sandbox (None when sandboxed)."""
+    if sandboxed:
+        return None
+    return (
+        "agents run without a sandbox (bubblewrap not installed or --sandbox none): they can "
+        "read your files (the ladder included), use the network and signal the referee; "
+        "install bubblewrap for untrusted agents (see docs/security.md)"
+    )
+
+
+def _top_level_location(module: str) -> list[str]:
+    """Where the top-level package of ``module`` lives, found without importing anything."""
+    top = module.split(".")[0]
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return []
+    if spec is None:
+        return []
+    if spec.submodule_search_locations:
+        return list(spec.submodule_search_locations)
+    return [spec.origin] if spec.origin and os.path.exists(spec.origin) else []
+
+
+def spec_paths(spec: str) -> list[str]:
+    """Files and directories the host of ``spec`` must see besides our own packages."""
+    from agents.base import BUILTINS, _entry_points
+
+    if spec in BUILTINS or spec.startswith("zoo:"):
+        return []
+    plugin = _entry_points().get(spec)
+    if plugin is not None:
+        return _top_level_location(plugin.module)
+    if os.path.exists(spec):
+        return [os.path.abspath(spec)]
+    if ":" in spec:
+        return _top_level_location(spec.partition(":")[0])
+    return []
+
+
+def _python_paths() -> list[str]:
+    """The interpreter's own directories and site-packages (not the current directory)."""
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    paths = {p for p in sys.path if p and os.path.isabs(p) and os.path.isdir(p)}
+    ours = {str(Path(__file__).resolve().parents[1])}
+    keep = [p for p in paths if p not in ours and any(p.startswith(r) for r in roots)]
+    return sorted(roots | set(keep))
+
+
+def _our_packages() -> list[str]:
+    root = Path(__file__).resolve().parents[1]
+    return [str(root / name) for name in ("games", "agents", "arena") if (root / name).is_dir()]
+
+
+SYSTEM_PATHS = (
+    "/usr",
+    "/lib",
+    "/lib64",
+    "/lib32",
+    "/bin",
+    "/sbin",
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/localtime",
+    "/etc/alternatives",
+)
+
+
+def bwrap_prefix(extra: Sequence[str]) -> list[str]:
+    """The bubblewrap command line: read-only system, Python and agent paths, nothing else."""
+    args = [
+        shutil.which("bwrap") or "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+    ]
+    bound: set[str] = set()
+    for path in [*SYSTEM_PATHS, *_python_paths(), *_our_packages(), *extra]:
+        real = os.path.realpath(path)
+        if os.path.exists(path) and path not in bound:
+            bound.add(path)
+            args += ["--ro-bind", real, path]
+    return [*args, "--chdir", "/tmp"]
+
+
+def _host_env(sandboxed: bool) -> dict[str, str]:
+    """A clean environment: no ARENA_DB, no credentials, one thread per math library."""
+    pythonpath = [p for p in sys.path if p and os.path.isabs(p)]
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp" if sandboxed else os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": os.pathsep.join(pythonpath),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+    }
+
+
+def _limit_child(limits: HostLimits) -> None:
+    """Run in the child between fork and exec: die with the referee, then the limits."""
+    die_with_parent()
+    mib = 1 << 20
+    for which, value in (
+        (resource.RLIMIT_AS, limits.memory_mb * mib),
+        (resource.RLIMIT_CPU, limits.cpu_seconds),
+        (resource.RLIMIT_NPROC, limits.processes),
+        (resource.RLIMIT_FSIZE, limits.file_mb * mib),
+        (resource.RLIMIT_CORE, 0),
+    ):
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(which, (value, value))
+
+
+class ProcessHost:
+    """One agent in a child process (sandboxed when ``sandboxed``); restarted after a fault.
+
+    Args:
+        spec: the agent spec.
+        game_name, params: the configuration it plays.
+        expected_hash: the content hash its package must still have ('' to skip the check).
+        limits: resource limits.
+        sandboxed: run inside bubblewrap.
+        log: the file receiving the agent's stdout and stderr.
+        move_timeout: seconds per observation of a batch.
+        load_timeout: seconds to start and load.
+    """
+
+    def __init__(
+        self,
+        spec: str,
+        game_name: str,
+        params: dict[str, Any],
+        *,
+        expected_hash: str = "",
+        limits: HostLimits = HostLimits(),
+        sandboxed: bool = False,
+        log: IO[bytes] | None = None,
+        move_timeout: float = 10.0,
+        load_timeout: float = DEFAULT_LOAD_TIMEOUT,
+    ) -> None:
+        self.spec, self.game_name, self.params = spec, game_name, params
+        self.expected_hash, self.limits, self.sandboxed = expected_hash, limits, sandboxed
+        self.log, self.move_timeout, self.load_timeout = log, move_timeout, load_timeout
+        self.proc: subprocess.Popen | None = None
+        self.generation = 0
+        self.needs_text = True
+        self._wfd = self._rfd = -1
+        self._deadline = 0.0
+
+    @property
+    def alive(self) -> bool:
+        """Whether the child is running."""
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self) -> None:
+        """Start the child and load the agent.
+
+        Raises:
+            HostError: ``failed to start: ...`` (the agent cannot load, or the child died).
+        """
+        self.close()
+        self.generation += 1
+        to_host, from_host = os.pipe(), os.pipe()
+        command = [sys.executable, "-m", "arena.host_main", str(to_host[0]), str(from_host[1])]
+        if self.sandboxed:
+            command = bwrap_prefix(spec_paths(self.spec)) + command
+        try:
+            self.proc = subprocess.Popen(
+                command,
+                pass_fds=(to_host[0], from_host[1]),
+                stdin=subprocess.DEVNULL,
+                stdout=self.log or subprocess.DEVNULL,
+                stderr=self.log or subprocess.DEVNULL,
+                env=_host_env(self.sandboxed),
+                cwd="/tmp" if self.sandboxed else None,
+                start_new_session=True,
+                preexec_fn=functools.partial(_limit_child, self.limits),
+            )
+        finally:
+            os.close(to_host[0])
+            os.close(from_host[1])
+        self._wfd, self._rfd = to_host[1], from_host[0]
+        for fd in (self._wfd, self._rfd):
+            os.set_blocking(fd, False)
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(fd, 1031, PIPE_BYTES)  # F_SETPIPE_SZ
+        args = (self.spec, self.game_name, self.params, self.expected_hash)
+        try:
+            self._write({"kind": "load", "args": args}, time.monotonic() + self.load_timeout)
+            reply = self._read(time.monotonic() + self.load_timeout)
+        except HostError as exc:
+            self.close()
+            raise HostError(f"failed to start: {exc.reason}") from None
+        if "error" in reply:
+            self.close()
+            raise HostError(f"failed to start: {str(reply['error'])[:300]}")
+        self.needs_text = bool(reply.get("ok", {}).get("needs_text", True))
+
+    def send(self, batch: Batch) -> None:
+        """Send one batch; its reply is due within ``move_timeout`` per observation.
+
+        Raises:
+            HostError: the host died or does not read.
+        """
+        message = {"kind": "batch", **batch.__dict__}
+        self._deadline = time.monotonic() + self.move_timeout * max(1, len(batch.slots))
+        self._write(message, self._deadline)
+
+    def receive(self) -> Reply:
+        """The reply to the last batch.
+
+        Raises:
+            HostError: timeout, death or a malformed reply (the host is then stopped).
+        """
+        reply = self._read(self._deadline)
+        try:
+            actions = [None if a is None else int(a) for a in reply["actions"]]
+            errors = {int(k): str(v)[:400] for k, v in reply["errors"].items()}
+        except (KeyError, TypeError, ValueError, AttributeError):
+            self.close()
+            raise HostError("malformed reply from agent process") from None
+        return Reply(actions, errors)
+
+    def _write(self, message: dict[str, Any], deadline: float) -> None:
+        payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(FRAME.pack(len(payload)) + payload)
+        while view:
+            if not self._wait(select.POLLOUT, self._wfd, deadline):
+                self._fail_timeout(deadline)
+            try:
+                view = view[os.write(self._wfd, view) :]
+            except BlockingIOError:
+                continue
+            except OSError:
+                self._fail_dead()
+
+    def _read(self, deadline: float) -> dict[str, Any]:
+        header = self._read_exact(FRAME.size, deadline)
+        (size,) = FRAME.unpack(header)
+        if size > MAX_REPLY_BYTES:
+            self.close()
+            raise HostError(f"malformed reply from agent process ({size} bytes)")
+        try:
+            reply = json.loads(self._read_exact(size, deadline))
+        except ValueError:
+            self.close()
+            raise HostError("malformed reply from agent process") from None
+        if not isinstance(reply, dict):
+            self.close()
+            raise HostError("malformed reply from agent process")
+        return reply
+
+    def _read_exact(self, n: int, deadline: float) -> bytes:
+        chunks: list[bytes] = []
+        while n:
+            if not self._wait(select.POLLIN, self._rfd, deadline):
+                self._fail_timeout(deadline)
+            try:
+                chunk = os.read(self._rfd, n)
+            except BlockingIOError:
+                continue
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self._fail_dead()
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    @staticmethod
+    def _wait(event: int, fd: int, deadline: float) -> bool:
+        poller = select.poll()
+        poller.register(fd, event | select.POLLHUP | select.POLLERR)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            try:
+                return bool(poller.poll(left * 1000))
+            except InterruptedError:
+                continue
+
+    def _fail_timeout(self, deadline: float) -> None:
+        self.close()
+        raise HostError(f"timeout: no answer within {self.move_timeout:g}s per move")
+
+    def _fail_dead(self) -> None:
+        code = None
+        if self.proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self.proc.wait(timeout=2.0)
+        self.close()
+        raise HostError(f"crashed: agent process died (exit code {code})")
+
+    def close(self) -> None:
+        """Kill the host's whole process group and release the pipes."""
+        for fd in (self._wfd, self._rfd):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._wfd = self._rfd = -1
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5.0)
+
+
+class InlineHost:
+    """The agent in the referee's own process (``--isolation none``): trusted agents only."""
+
+    def __init__(
+        self,
+        spec: str,
+        game_name: str,
+        params: dict[str, Any],
+        *,
+        move_timeout: float = 10.0,
+        **_: Any,
+    ) -> None:
+        from arena.host_main import Host
+
+        self.spec, self.game_name, self.params = spec, game_name, params
+        self.move_timeout = move_timeout
+        self.generation = 0
+        self.needs_text = True
+        self._host = Host()
+        self._reply: Reply | None = None
+
+    alive = True
+
+    def start(self) -> None:
+        """Load the agent.
+
+        Raises:
+            HostError: ``failed to start: ...``.
+        """
+        self.generation += 1
+        try:
+            info = self._host.load(self.spec, self.game_name, self.params, "")
+        except Exception as exc:
+            raise HostError(f"failed to start: {short(exc)}") from None
+        self.needs_text = info["needs_text"]
+
+    def send(self, batch: Batch) -> None:
+        """Answer the batch at once (errors caught; a slow batch forfeits afterwards)."""
+        start = time.perf_counter()
+        raw = self._host.batch(batch.__dict__)
+        errors = {int(k): v for k, v in raw["errors"].items()}
+        if time.perf_counter() - start > self.move_timeout * max(1, len(batch.slots)):
+            reason = f"timeout: no answer within {self.move_timeout:g}s per move"
+            errors.update({slot: reason for slot in batch.slots})
+        self._reply = Reply(raw["actions"], errors)
+
+    def receive(self) -> Reply:
+        """The answer computed by :meth:`send`."""
+        reply, self._reply = self._reply, None
+        assert reply is not None
+        return reply
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+Host = ProcessHost | InlineHost
+__all__ = [
+    "Batch",
+    "Host",
+    "HostError",
+    "HostLimits",
+    "InlineHost",
+    "ProcessHost",
+    "Reply",
+    "use_sandbox",
+]

@@ -1,0 +1,272 @@
+"""The referee: plays many scheduled games at once, each agent behind one host.
+
+A :class:`Referee` keeps up to ``batch_size`` games in flight. In each round, every game in
+flight waits on one seat; the referee sends each agent host ALL the observations waiting on it
+in one request (observations of many games, and of every seat that agent fills), the hosts
+answer in parallel, and every game advances by one move. A neural agent thus runs one forward
+pass per round instead of one per move.
+
+Results do not depend on the batching: the host keeps one copy of its agent per game and seat
+(a *slot*), reset with that game's seed, and each copy samples from its own generator. Chance
+uses the game's deal seed, one uniform number per chance node (inverse CDF), so every rotation
+of a duplicate deal sees the same chance outcomes as long as play reaches the same nodes.
+
+Faults end a game at once with a forfeit (-1 for the offender, +1 shared by the others, the
+reason recorded): an error or an illegal or malformed action loses that game only; a host that
+times out, dies or garbles its reply loses every game it was asked about in that round (and the
+games it held state for), then restarts for the next ones. Under batching the per-move timeout
+applies on average: a request of ``n`` observations must be answered within ``n`` times
+``move_timeout`` (``--batch-size 1`` gives a strict per-move limit).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
+
+import numpy as np
+
+import games
+from arena.hosts import Batch, HostError, HostLimits, InlineHost, ProcessHost
+from arena.match import MatchResult, forfeit_returns, ranking_of, sample_chance
+from arena.schedule import ScheduledGame
+from games.core import State
+
+if TYPE_CHECKING:
+    from arena.options import RunOptions
+    from arena.tournament import TournamentConfig
+
+MAX_SEATS = 8
+"""Slots are ``game index * MAX_SEATS + seat``: unique among the games of a worker."""
+
+
+def row_of(sched: ScheduledGame, result: MatchResult) -> dict[str, Any]:
+    """The ladder row of a played game (without the agents' content hashes)."""
+    return {
+        "idx": sched.index,
+        "pairing": sched.pairing,
+        "deal_index": sched.deal_index,
+        "rotation": sched.rotation,
+        "deal": sched.deal,
+        "seeds": list(sched.seeds),
+        "seats": list(sched.seats),
+        "returns": list(result.returns),
+        "ranking": [list(g) for g in result.ranking],
+        "winner": result.winner,
+        "moves": result.moves,
+        "duration": result.duration,
+        "forfeits": [list(f) for f in result.forfeits],
+        "history": list(result.history),
+    }
+
+
+@dataclass
+class _Live:
+    """A game in flight."""
+
+    sched: ScheduledGame
+    state: State
+    chance: np.random.Generator
+    start: float
+    moves: int = 0
+    generations: dict[int, int] = field(default_factory=dict)
+    """Seat -> generation of its host when the seat's copy was reset."""
+
+    def slot(self, seat: int) -> int:
+        return self.sched.index * MAX_SEATS + seat
+
+    def advance(self) -> None:
+        """Play chance nodes until a seat must move or the game ends."""
+        state = self.state
+        while state.is_chance_node():
+            state.apply_action(sample_chance(state, self.chance.random()))
+
+
+class Referee:
+    """Plays chunks of scheduled games of one tournament; keeps its hosts between chunks.
+
+    Args:
+        config: the tournament.
+        options: batch size, sandbox and agent limits.
+        log: where the agents' stdout and stderr go (None: discarded).
+        on_request: called with ``(spec, [(game index, seat), ...])`` before each request to
+            a host (the executor records it to blame an agent that kills its worker).
+    """
+
+    def __init__(
+        self,
+        config: TournamentConfig,
+        options: RunOptions,
+        log: IO[bytes] | None = None,
+        on_request: Callable[[str, list[tuple[int, int]]], None] | None = None,
+    ) -> None:
+        from arena.hosts import use_sandbox
+
+        self.config = config
+        self.game = games.make(config.game, **config.params)
+        self.batch_size = options.batch_size
+        self.on_request = on_request
+        inline = config.isolation == "none"
+        sandboxed = False if inline else use_sandbox(options.sandbox)
+        limits = HostLimits(
+            options.agent_memory_mb, options.agent_cpu_seconds, options.agent_processes
+        )
+        cls = InlineHost if inline else ProcessHost
+        self.hosts = {
+            spec: cls(
+                spec,
+                config.game,
+                dict(config.params),
+                expected_hash=config.hashes.get(spec, ""),
+                limits=limits,
+                sandboxed=sandboxed,
+                log=log,
+                move_timeout=config.move_timeout,
+            )
+            for spec in config.agents
+        }
+        self._drops: dict[str, list[int]] = defaultdict(list)
+
+    def close(self) -> None:
+        """Stop every host."""
+        for host in self.hosts.values():
+            host.close()
+
+    def play(self, chunk: Sequence[ScheduledGame]) -> list[dict[str, Any]]:
+        """Play every game of ``chunk``; their rows, in the order the games ended."""
+        queue, live, rows = deque(chunk), [], []
+        while queue or live:
+            while queue and len(live) < self.batch_size:
+                live.append(self._begin(queue.popleft()))
+            ended = self._round(live)
+            for lv, result in ended:
+                rows.append(self._row(lv, result))
+                for seat in lv.generations:
+                    self._drops[lv.sched.seats[seat]].append(lv.slot(seat))
+            done = {id(lv) for lv, _ in ended}
+            live = [lv for lv in live if id(lv) not in done]
+        return rows
+
+    def _begin(self, sched: ScheduledGame) -> _Live:
+        lv = _Live(
+            sched,
+            self.game.new_initial_state(),
+            np.random.default_rng(sched.deal),
+            time.perf_counter(),
+        )
+        lv.advance()
+        return lv
+
+    def _row(self, lv: _Live, result: MatchResult) -> dict[str, Any]:
+        row = row_of(lv.sched, result)
+        row["hashes"] = [self.config.hashes.get(spec, "") for spec in lv.sched.seats]
+        return row
+
+    def _result(self, lv: _Live, forfeit: tuple[int, str] | None = None) -> MatchResult:
+        n = self.game.num_players
+        returns = lv.state.returns() if forfeit is None else forfeit_returns(n, forfeit[0])
+        ranking = ranking_of(returns)
+        return MatchResult(
+            tuple(float(r) for r in returns),
+            ranking,
+            ranking[0][0] if len(ranking[0]) == 1 else None,
+            lv.moves,
+            time.perf_counter() - lv.start,
+            () if forfeit is None else (forfeit,),
+            tuple(lv.state.history()),
+        )
+
+    def _round(self, live: list[_Live]) -> list[tuple[_Live, MatchResult]]:
+        """One move in every game in flight; the games that ended."""
+        ended: list[tuple[_Live, MatchResult]] = []
+        asks: dict[str, list[tuple[_Live, int]]] = defaultdict(list)
+        for lv in live:
+            seat = lv.state.current_player()
+            asks[lv.sched.seats[seat]].append((lv, seat))
+        sent = []
+        for spec, items in asks.items():
+            items = self._send(spec, items, ended)
+            if items:
+                sent.append((spec, items))
+        for spec, items in sent:
+            try:
+                reply = self.hosts[spec].receive()
+            except HostError as exc:
+                ended += [(lv, self._result(lv, (seat, exc.reason))) for lv, seat in items]
+                continue
+            for (lv, seat), action in zip(items, reply.actions, strict=True):
+                reason = reply.errors.get(lv.slot(seat))
+                if reason is None and not self._legal(lv.state, action):
+                    reason = f"illegal action {action}"
+                if reason is not None:
+                    ended.append((lv, self._result(lv, (seat, reason))))
+                    continue
+                lv.state.apply_action(action)
+                lv.moves += 1
+                lv.advance()
+                if lv.state.is_terminal():
+                    ended.append((lv, self._result(lv)))
+        return ended
+
+    @staticmethod
+    def _legal(state: State, action: int | None) -> bool:
+        return (
+            action is not None
+            and 0 <= action < state.game.num_distinct_actions
+            and bool(state.legal_actions_mask()[action])
+        )
+
+    def _send(
+        self, spec: str, items: list[tuple[_Live, int]], ended: list
+    ) -> list[tuple[_Live, int]]:
+        """Send ``spec``'s host its observations; the items actually sent (others ended)."""
+        host = self.hosts[spec]
+        if not host.alive:
+            try:
+                host.start()
+                self._drops[spec].clear()
+            except HostError as exc:
+                ended += [(lv, self._result(lv, (seat, exc.reason))) for lv, seat in items]
+                return []
+        resets, keep = [], []
+        for lv, seat in items:
+            generation = lv.generations.get(seat)
+            if generation is None:
+                lv.generations[seat] = host.generation
+                resets.append((lv.slot(seat), seat, lv.sched.seeds[seat]))
+            elif generation != host.generation:
+                reason = "crashed: agent process died (in another game)"
+                ended.append((lv, self._result(lv, (seat, reason))))
+                continue
+            keep.append((lv, seat))
+        if not keep:
+            return []
+        if self.on_request is not None:
+            self.on_request(spec, [(lv.sched.index, seat) for lv, seat in keep])
+        batch = self._batch(host.needs_text, keep, resets, self._drops.pop(spec, []))
+        try:
+            host.send(batch)
+        except HostError as exc:
+            ended += [(lv, self._result(lv, (seat, exc.reason))) for lv, seat in keep]
+            return []
+        return keep
+
+    @staticmethod
+    def _batch(
+        needs_text: bool, items: list[tuple[_Live, int]], resets: list, drops: list[int]
+    ) -> Batch:
+        tensors = np.stack([lv.state.observation_tensor(seat) for lv, seat in items])
+        masks = np.stack([lv.state.legal_actions_mask() for lv, _ in items])
+        texts = [lv.state.render(seat) for lv, seat in items] if needs_text else None
+        return Batch(
+            resets,
+            drops,
+            [lv.slot(s) for lv, s in items],
+            [s for _, s in items],
+            tensors,
+            masks,
+            texts,
+        )
