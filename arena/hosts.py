@@ -471,7 +471,10 @@ class InlineHost:
         self._host = Host()
         self._reply: Reply | None = None
 
-    alive = True
+    @property
+    def alive(self) -> bool:
+        """Whether the agent is loaded."""
+        return self._host.prototype is not None
 
     def start(self) -> None:
         """Load the agent.

@@ -80,6 +80,12 @@ class TournamentConfig:
             object.__setattr__(self, "secret_seed", True)
         elif isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"the seed must be a non-negative integer, got {self.seed!r}")
+        if isinstance(self.games_per_pairing, bool) or not isinstance(self.games_per_pairing, int):
+            raise ValueError(
+                f"games_per_pairing must be an integer, got {self.games_per_pairing!r}"
+            )
+        if self.games_per_pairing < 1:
+            raise ValueError(f"games_per_pairing must be at least 1, got {self.games_per_pairing}")
         total = self.total_games()
         if total > MAX_GAMES:
             raise ValueError(
