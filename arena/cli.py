@@ -278,13 +278,13 @@ def cmd_tournament(args: argparse.Namespace) -> int:
     else:
         config = _config_from_args(args)
         _check_anchor(anchor, config.agents)
-        tour.check_config(config)  # before the database is touched
+        tour.check_config(config, options.sandbox)  # before the database is touched
         name = args.name or f"{config.game}-{time.strftime('%Y%m%d-%H%M%S')}"
     with _open_ladder(args.db) as ladder:
         row = (
             ladder.tournament(name)
             if args.resume is not None
-            else tour.create(ladder, config, name)
+            else tour.create(ladder, config, name, checked=True)
         )
         summary = _run_with_progress(ladder, row, options, quiet=args.json)
         return _print_tournament(ladder, summary, args, anchor)

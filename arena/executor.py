@@ -60,17 +60,27 @@ def _init_worker(config_json: str, options_json: str, log_path: str, status_dir:
     from arena.tournament import TournamentConfig
 
     die_with_parent()
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch is imported (isolation none)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, _stop_worker)
     global _REFEREE
     status = Path(status_dir) / str(os.getpid())
     log = open(log_path, "ab")  # noqa: SIM115  (kept open for the worker's life)
 
     def record(spec: str, items: list[tuple[int, int]]) -> None:
-        status.write_text(json.dumps([spec, items]))
+        partial = status.with_suffix(".tmp")
+        partial.write_text(json.dumps([spec, items]))
+        os.replace(partial, status)
 
     config = TournamentConfig.from_json(json.loads(config_json))
     _REFEREE = Referee(config, RunOptions(**json.loads(options_json)), log, record)
+
+
+def _stop_worker(signum: int, frame: object) -> None:
+    """SIGTERM: kill the hosts' process groups (agents' children included), then exit."""
+    if _REFEREE is not None:
+        _REFEREE.close()
+    os._exit(0)
 
 
 def _play_chunk(games: list[tuple]) -> list[dict[str, Any]]:
@@ -126,6 +136,9 @@ class LocalExecutor:
         jailed: dict[Future, Chunk] = {}
         barren = 0
         while ((queue or quarantine) and not stop()) or inflight or jailed:
+            if stop():  # finish the chunks being played, drop those not started
+                for future in [f for f in inflight if f.cancel()]:
+                    del inflight[future]
             while queue and not stop() and len(inflight) < 2 * self.options.workers:
                 chunk = queue.popleft()
                 inflight[pool.submit(_play_chunk, _tasks(chunk))] = chunk
@@ -160,12 +173,13 @@ class LocalExecutor:
                 for chunk in broken:
                     self._requeue(chunk, queue, quarantine)
             if jail_broken:
+                pids = list((getattr(jail, "_processes", None) or {}).keys())
                 self._kill(jail)
                 jail = None
                 for chunk in jail_broken:
                     chunk.breaks += 1
                     if chunk.breaks >= MAX_KILLS:
-                        yield [self._blame(chunk.games[0])]
+                        yield [self._blame(chunk.games[0], pids)]
                     else:
                         quarantine.append(chunk)
 
@@ -179,16 +193,23 @@ class LocalExecutor:
         else:
             quarantine.append(chunk)
 
-    def _blame(self, game: ScheduledGame) -> dict[str, Any]:
-        """The forfeit row of a game that killed its worker every time it was played."""
+    def _blame(self, game: ScheduledGame, pids: list[int]) -> dict[str, Any]:
+        """The forfeit row of a game that killed its worker every time it was played.
+
+        The quarantine worker (``pids``) played it alone: its status file names the seat whose
+        agent was answering when it died.
+        """
         seat = 0
-        for status in self.status_dir.iterdir():
+        for pid in pids:
             with contextlib.suppress(OSError, ValueError):
-                _, items = json.loads(status.read_text())
+                _, items = json.loads((self.status_dir / str(pid)).read_text())
                 seat = next((s for i, s in items if i == game.index), seat)
         returns = forfeit_returns(len(game.seats), seat)
         ranking = ranking_of(returns)
-        reason = f"crashed: the worker process died {MAX_KILLS} times while this agent played"
+        reason = (
+            f"crashed: the worker process died {MAX_KILLS} times while this game was played "
+            "(the last time alone, with this agent to move)"
+        )
         result = MatchResult(
             returns,
             ranking,
@@ -206,11 +227,13 @@ class LocalExecutor:
             return
         processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:  # SIGTERM: the worker kills its hosts' process groups
+            with contextlib.suppress(Exception):
+                proc.terminate()
         for proc in processes:
             with contextlib.suppress(Exception):
+                proc.join(timeout=2)
                 proc.kill()
-        for proc in processes:
-            with contextlib.suppress(Exception):
                 proc.join(timeout=5)
 
     def close(self) -> None:

@@ -332,7 +332,10 @@ class ProcessHost:
             reply = self._read(time.monotonic() + self.load_timeout)
         except HostError as exc:
             self.close()
-            raise HostError(f"failed to start: {exc.reason}") from None
+            reason = exc.reason
+            if reason.startswith("timeout"):
+                reason = f"timeout: not loaded within {self.load_timeout:g}s"
+            raise HostError(f"failed to start: {reason}") from None
         if "error" in reply:
             self.close()
             raise HostError(f"failed to start: {str(reply['error'])[:300]}")

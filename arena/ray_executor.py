@@ -314,7 +314,7 @@ class RayExecutor:
         ray = _ray()
         size = default_chunk_size(len(todo), self.options)
         queue = deque(Chunk(list(todo[i : i + size])) for i in range(0, len(todo), size))
-        while len(self.actors) < self.options.workers:
+        while queue and len(self.actors) < self.options.workers:
             self._start_actor()
         inflight: dict[Any, tuple[ActorSlot, Chunk]] = {}
         barren, idle_since = 0, time.monotonic()

@@ -129,6 +129,8 @@ class Referee:
             for spec in config.agents
         }
         self._drops: dict[str, list[int]] = defaultdict(list)
+        self._broken: dict[str, str] = {}
+        """Specs whose host could not load the agent, and why (not retried)."""
 
     def close(self) -> None:
         """Stop every host."""
@@ -224,13 +226,16 @@ class Referee:
     ) -> list[tuple[_Live, int]]:
         """Send ``spec``'s host its observations; the items actually sent (others ended)."""
         host = self.hosts[spec]
-        if not host.alive:
+        if not host.alive and spec not in self._broken:
             try:
                 host.start()
                 self._drops[spec].clear()
             except HostError as exc:
-                ended += [(lv, self._result(lv, (seat, exc.reason))) for lv, seat in items]
-                return []
+                self._broken[spec] = exc.reason
+        if spec in self._broken:
+            reason = self._broken[spec]
+            ended += [(lv, self._result(lv, (seat, reason))) for lv, seat in items]
+            return []
         resets, keep = [], []
         for lv, seat in items:
             generation = lv.generations.get(seat)

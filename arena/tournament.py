@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import shutil
 import signal
 import sys
@@ -38,6 +39,8 @@ from arena.schedule import (
 )
 
 ISOLATIONS = ("process", "none")
+CHECK_TIMEOUT = 60.0
+"""Seconds an agent with its own code may take to load when its spec is checked."""
 MAX_GAMES = 1_000_000
 """The most games one tournament may schedule (its schedule is built in memory)."""
 
@@ -118,12 +121,53 @@ class TournamentConfig:
         return cls(**{**data, "agents": tuple(data["agents"])})
 
 
-def check_config(config: TournamentConfig) -> None:
-    """Refuse, before any game starts, agents that are unknown or cannot play the game."""
+def check_config(config: TournamentConfig, sandbox: str = "auto") -> None:
+    """Refuse, before any game starts, agents that are unknown or cannot play the game.
+
+    Agents whose code is not ours (``module:factory``, plug-ins) are loaded in an agent host,
+    never in this process: a factory that hangs, exits or prints cannot harm the referee.
+    """
     game = games.make(config.game, **config.params)
     for spec in config.agents:
-        check_agent(spec, game)
+        if runs_foreign_code(spec):
+            check_in_host(spec, config, sandbox)
+        else:
+            check_agent(spec, game)
     pairings(config.agents, config.players, config.format)  # format / agents / table size
+
+
+def runs_foreign_code(spec: str) -> bool:
+    """Whether loading ``spec`` runs code that is not this project's (a factory, a plug-in)."""
+    from agents.base import BUILTINS, _entry_points
+
+    if spec in BUILTINS or spec.startswith("zoo:") or os.path.exists(spec):
+        return False
+    return ":" in spec or spec in _entry_points()
+
+
+def check_in_host(spec: str, config: TournamentConfig, sandbox: str = "auto") -> None:
+    """Load ``spec`` in a throwaway agent host (see :func:`check_config`).
+
+    Raises:
+        AgentSpecError: the agent cannot be loaded or cannot play the game.
+    """
+    from agents.base import AgentSpecError
+    from arena.hosts import HostError, ProcessHost, use_sandbox
+
+    host = ProcessHost(
+        spec,
+        config.game,
+        dict(config.params),
+        sandboxed=use_sandbox(sandbox),
+        load_timeout=CHECK_TIMEOUT,
+    )
+    try:
+        host.start()
+    except HostError as exc:
+        reason = exc.reason.removeprefix("failed to start: ")
+        raise AgentSpecError(f"agent {spec!r} cannot be loaded: {reason}") from None
+    finally:
+        host.close()
 
 
 def agent_hashes(agents: Sequence[str]) -> dict[str, str]:
@@ -184,6 +228,7 @@ def run(
     """
     options = options or RunOptions()
     config = TournamentConfig.from_json(tournament.config)
+    check_unchanged(config)
     done = ladder.done_indices(tournament)
     todo = [g for g in config.schedule() if g.index not in done]
     played = 0
@@ -206,6 +251,22 @@ def run(
     if remaining == 0:
         ladder.mark_finished(tournament)
     return RunSummary(tournament, played, remaining, interrupted=stop.requested)
+
+
+def check_unchanged(config: TournamentConfig) -> None:
+    """Refuse to go on with agent packages that changed since the tournament was created.
+
+    Raises:
+        ValueError: naming the package (a retrained package is a new agent: start a new
+            tournament).
+    """
+    for spec, digest in config.hashes.items():
+        now = agent_hashes([spec]).get(spec, "")
+        if now != digest:
+            raise ValueError(
+                f"agent {spec!r} changed since the tournament was created (content "
+                f"{now[:8] or 'gone'}, was {digest[:8]}): start a new tournament for it"
+            )
 
 
 def agent_log_path(name: str, options: RunOptions) -> Path:
@@ -236,9 +297,12 @@ def make_executor(
     return LocalExecutor(config, options, log_path, work_dir)
 
 
-def create(ladder: Ladder, config: TournamentConfig, name: str) -> TournamentRow:
-    """Check the config and register a new tournament called ``name``."""
-    check_config(config)
+def create(
+    ladder: Ladder, config: TournamentConfig, name: str, *, checked: bool = False
+) -> TournamentRow:
+    """Check the config (unless ``checked``) and register a new tournament called ``name``."""
+    if not checked:
+        check_config(config)
     config = dataclasses.replace(config, hashes=agent_hashes(config.agents))
     key = game_key(config.game, config.params)
     return ladder.create_tournament(name, config.game, key, config.to_json(), config.total_games())

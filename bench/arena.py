@@ -1,15 +1,18 @@
 """Tournament speed: games per second of a tournament, next to the raw engine's random play.
 
-For each game configuration: the raw engine playing random moves in a plain loop (no agents),
-then tournaments of ``random`` and ``heuristic`` agents with in-process agents (``--isolation
-none``) and with every agent in its own process (the default), in the same run.
+For the Liar's Dice duel and Skull at 4 players: the raw engine playing random moves in a plain
+loop (no agents), then tournaments of random, heuristic and zoo neural agents, in process
+(``--isolation none``) and in agent hosts (the default), one game at a time (batch 1) and
+batched (64 games in flight), with one and two workers, and (``--ray``) on a local two-node
+Ray cluster; each rate also as a share of the raw engine's, all in the same run.
 
-    python bench/arena.py [--games 200] [--workers 1]
+    python bench/arena.py [--games 2000] [--ray] [--only skull]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import sys
 import tempfile
@@ -24,6 +27,7 @@ import numpy as np  # noqa: E402
 
 import games  # noqa: E402
 from arena.ladder import Ladder  # noqa: E402
+from arena.options import DEFAULT_BATCH_SIZE, RunOptions  # noqa: E402
 from arena.tournament import TournamentConfig, create, run  # noqa: E402
 
 
@@ -37,11 +41,27 @@ def _sibling(name: str):
 
 play_random = _sibling("engines").play_random
 
-CONFIGS = [
-    ("liars_dice", {"players": 2, "dice": 1, "mode": "single_round"}),
-    ("liars_dice", {"players": 4, "dice": 5}),
-    ("skull", {"players": 4}),
+SCENARIOS = [
+    (
+        "liars_dice",
+        {"players": 2, "dice": 1, "mode": "single_round"},
+        [
+            ("random", "agents.random:RandomAgent"),
+            ("random", "heuristic"),
+            ("zoo:liars-dice-duel", "zoo:liars-dice-duel-cadp"),
+        ],
+    ),
+    (
+        "skull",
+        {"players": 4},
+        [
+            ("random", "agents.random:RandomAgent"),
+            ("random", "heuristic"),
+            ("zoo:skull", "zoo:skull-cadp"),
+        ],
+    ),
 ]
+"""Configurations, and the pairs of agents played in each (the last pair: neural only)."""
 
 
 def engine_rate(name: str, params: dict, seconds: float = 2.0) -> float:
@@ -56,36 +76,87 @@ def engine_rate(name: str, params: dict, seconds: float = 2.0) -> float:
 
 
 def tournament_rate(
-    name: str, params: dict, agents: tuple[str, ...], isolation: str, games_: int, workers: int
+    name: str,
+    params: dict,
+    agents: tuple[str, ...],
+    isolation: str,
+    games_: int,
+    options: RunOptions,
 ) -> float:
-    """Games per second of a round-robin tournament (the ladder in a temporary file)."""
+    """Games per second of a round-robin tournament (the ladder in a temporary file).
+
+    Start-up (spawning workers, loading agents) is included: use enough games.
+    """
     per_pairing = max(1, games_ // (2 * params["players"]))
     config = TournamentConfig(
-        game=name, params=params, agents=agents, games_per_pairing=per_pairing,
+        game=name,
+        params=params,
+        agents=agents,
+        games_per_pairing=per_pairing,
         isolation=isolation,
-    )  # fmt: skip
+        seed=0,
+    )
     with tempfile.TemporaryDirectory() as tmp, Ladder(Path(tmp) / "bench.db") as ladder:
         row = create(ladder, config, "bench")
+        options = dataclasses.replace(options, log_dir=tmp)
         start = time.perf_counter()
-        summary = run(ladder, row, workers=workers)
+        summary = run(ladder, row, options=options)
         return summary.played / (time.perf_counter() - start)
 
 
+def _label(name: str, params: dict) -> str:
+    return name + " " + " ".join(f"{k}={v}" for k, v in params.items())
+
+
+def _row(config: str, what: str, rate: float, raw: float) -> None:
+    print(f"| {config} | {what} | {rate:,.1f} | {100 * rate / raw:.2f}% |", flush=True)
+
+
 def main() -> None:
-    """Print the table."""
+    """Print the table (Markdown)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--games", type=int, default=200, help="games per tournament (about)")
-    parser.add_argument("--workers", type=int, default=1, help="tournament worker processes")
+    parser.add_argument("--games", type=int, default=2000, help="games per tournament (about)")
+    parser.add_argument("--ray", action="store_true", help="add the Ray rows (2-node cluster)")
+    parser.add_argument("--only", help="only the configuration of this game")
     args = parser.parse_args()
-    print(f"{'configuration':<44} {'what':<34} {'games/s':>9}")
-    for name, params in CONFIGS:
-        label = name + " " + " ".join(f"{k}={v}" for k, v in params.items())
-        print(f"{label:<44} {'raw engine, random moves':<34} {engine_rate(name, params):>9,.0f}")
-        for agents in [("random", "agents.random:RandomAgent"), ("random", "heuristic")]:
+    print("| configuration | what | games/s | of raw engine |\n|---|---|---|---|")
+    for name, params, pairs in SCENARIOS:
+        if args.only and name != args.only:
+            continue
+        label = _label(name, params)
+        raw = engine_rate(name, params)
+        _row(label, "raw engine, random moves", raw, raw)
+        for agents in pairs:
+            who = " vs ".join(
+                a.split(":")[-1] if ":" in a and not a.startswith("zoo:") else a for a in agents
+            )
             for isolation in ("none", "process"):
-                rate = tournament_rate(name, params, agents, isolation, args.games, args.workers)
-                what = f"{' vs '.join(a.split(':')[-1] for a in agents)}, isolation={isolation}"
-                print(f"{'':<44} {what:<34} {rate:>9,.1f}")
+                for batch in (1, DEFAULT_BATCH_SIZE):
+                    options = RunOptions(workers=1, batch_size=batch)
+                    rate = tournament_rate(name, params, agents, isolation, args.games, options)
+                    _row(label, f"{who}, isolation={isolation}, batch {batch}, 1 worker", rate, raw)
+            options = RunOptions(workers=2)
+            rate = tournament_rate(name, params, agents, "process", args.games, options)
+            _row(label, f"{who}, isolation=process, batch 64, 2 workers", rate, raw)
+            if args.ray:
+                rate = ray_rate(name, params, agents, args.games)
+                _row(label, f"{who}, isolation=process, Ray 2-node cluster, 2 actors", rate, raw)
+
+
+def ray_rate(name: str, params: dict, agents: tuple[str, ...], games_: int) -> float:
+    """The tournament on a local two-node Ray cluster (one CPU each), two actors."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    cluster.add_node(num_cpus=1)
+    ray.init(address=cluster.address, log_to_driver=False)
+    try:
+        options = RunOptions(workers=2, executor="ray")
+        return tournament_rate(name, params, agents, "process", games_, options)
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
 
 
 if __name__ == "__main__":

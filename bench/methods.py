@@ -214,6 +214,7 @@ def round_robin(results: dict[str, list[Result]], args: argparse.Namespace) -> p
     """Bradley-Terry ratings of a round-robin of the final Skull agents, heuristic, random."""
     from arena import tournament as tour
     from arena.ladder import Ladder
+    from arena.options import RunOptions
     from arena.report import ratings_table
 
     labels = {str(r.package): f"{m}-s{r.cfg.seed}" for m, runs in results.items() for r in runs}
@@ -224,9 +225,9 @@ def round_robin(results: dict[str, list[Result]], args: argparse.Namespace) -> p
     name = f"methods-{args.budget}-{args.seeds}-{args.deals}"
     with Ladder(Path(args.runs) / "methods.sqlite") as ladder:
         row = ladder.tournament(name) or tour.create(ladder, config, name)
-        tour.run(ladder, row, workers=args.workers)
+        tour.run(ladder, row, options=RunOptions(workers=args.workers))
         table = ratings_table(ladder.games(tournament=name))
-    table["agent"] = table["agent"].map(lambda spec: labels.get(spec, spec))
+    table["agent"] = table["agent"].map(lambda label: labels.get(label.rpartition("@")[0], label))
     return table
 
 

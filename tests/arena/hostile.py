@@ -7,7 +7,8 @@ worker or leave processes behind. See ``tests/arena/test_hostile.py``.
 Some specs are answered by the module's ``__getattr__`` (a factory made on demand):
 
 * ``spawner_<digits>``: an agent leaving ``sleep 300.<digits>`` processes behind (the marker
-  lets a test find them in ``/proc``);
+  lets a test find them in ``/proc``): a plain child and a double-forked daemon;
+* ``child_<digits>``: the same with the plain child only;
 * ``exit_on_import``: the lookup of the factory itself calls ``os._exit(9)`` (as an agent
   module that exits when imported would).
 """
@@ -290,9 +291,11 @@ def parent_killer():
 _SPAWNED = False
 
 
-def _leave_processes(marker: str) -> None:
-    """``sleep MARKER`` twice: a plain child, and a double-forked daemon in its own session."""
+def _leave_processes(marker: str, daemon: bool = True) -> None:
+    """``sleep MARKER``: a plain child and (``daemon``) a double-forked one in its own session."""
     subprocess.Popen(["sleep", marker], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not daemon:
+        return
     pid = os.fork()
     if pid == 0:
         try:
@@ -307,16 +310,16 @@ def _leave_processes(marker: str) -> None:
 class Spawner(RandomAgent):
     """Leaves ``sleep MARKER`` processes behind (once per host process); slow moves."""
 
-    def __init__(self, marker: str, delay: float = 0.1) -> None:
+    def __init__(self, marker: str, delay: float = 0.1, daemon: bool = True) -> None:
         super().__init__()
-        self.marker, self.delay = marker, delay
+        self.marker, self.delay, self.daemon = marker, delay, daemon
 
     def reset(self, game, seat, seed):
         super().reset(game, seat, seed)
         global _SPAWNED
         if not _SPAWNED:
             _SPAWNED = True
-            _leave_processes(self.marker)
+            _leave_processes(self.marker, self.daemon)
 
     def act(self, obs: Observation):
         time.sleep(self.delay)
@@ -332,6 +335,9 @@ def __getattr__(name: str):
     if name.startswith("spawner_") and name[8:].isdigit():
         marker = spawner_marker(name[8:])
         return lambda: Spawner(marker)
+    if name.startswith("child_") and name[6:].isdigit():
+        marker = spawner_marker(name[6:])
+        return lambda: Spawner(marker, daemon=False)
     if name == "exit_on_import":
         print("HOSTILE exit_on_import looked up", file=sys.stderr, flush=True)
         os._exit(9)

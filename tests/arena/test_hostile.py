@@ -145,12 +145,14 @@ def describe(pids: set[int]) -> list[str]:
     return [f"{p}: {b' '.join(lines.get(p, []))[:200]!r}" for p in sorted(pids)]
 
 
-def start_spawner_run(tmp_path: Path, gpp: int, *extra: str) -> tuple[subprocess.Popen, str]:
-    """Start (not wait for) a bwrap tournament with an agent leaving ``sleep MARKER`` behind."""
+def start_spawner_run(
+    tmp_path: Path, gpp: int, *extra: str, kind: str = "spawner", sandbox: str = "bwrap"
+) -> tuple[subprocess.Popen, str]:
+    """Start (not wait for) a tournament with an agent leaving ``sleep MARKER`` behind."""
     digits = f"{os.getpid()}{time.time_ns() % 10**9}"
     marker = hostile.spawner_marker(digits)
     args = tournament_args(
-        tmp_path, f"{H}spawner_{digits},random", "--sandbox", "bwrap", *extra, gpp=gpp
+        tmp_path, f"{H}{kind}_{digits},random", "--sandbox", sandbox, *extra, gpp=gpp
     )
     proc = subprocess.Popen(
         args,
@@ -190,7 +192,7 @@ def test_cheater_wins_when_the_seed_is_guessable(tmp_path):
 def test_cheater_gains_nothing_from_the_default_secret_seed(tmp_path):
     _, out = tournament(tmp_path, f"{H}cheater,cfr", gpp=100)
     assert out["config"]["secret_seed"] is True
-    assert out["config"]["seed"] >= 2**64 or out["config"]["seed"] >= hostile.CHEAT_ROOTS
+    assert out["config"]["seed"] >= hostile.CHEAT_ROOTS
     assert out["games"] == 200
     assert abs(score(out, f"{H}cheater") - 0.5) < 0.12, out["ratings"]
 
@@ -278,9 +280,9 @@ def test_factory_that_hangs_forfeits_in_bounded_time(tmp_path):
         tmp_path, f"{H}hang_in_factory,random", "--move-timeout", "1", "--seed", "8", gpp=1
     )
     try:
-        proc = run_arena(tmp_path, args, timeout=20)
+        proc = run_arena(tmp_path, args, timeout=10)
     except subprocess.TimeoutExpired:
-        pytest.fail("`arena tournament` still running after 20 s")
+        pytest.fail("`arena tournament` still running after 10 s")
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
@@ -321,7 +323,7 @@ def test_no_orphans_after_the_run_ends(tmp_path):
 @linux_only
 @needs_bwrap
 def test_sigterm_stops_promptly_leaves_nothing_and_resumes(tmp_path):
-    proc, marker = start_spawner_run(tmp_path, 30, "--seed", "11", "--batch-size", "1")
+    proc, marker = start_spawner_run(tmp_path, 20, "--seed", "11", "--batch-size", "1")
     seen = wait_for(lambda: marker_pids(marker), proc)
     start = time.monotonic()
     os.kill(proc.pid, signal.SIGTERM)
@@ -344,8 +346,8 @@ def test_sigterm_stops_promptly_leaves_nothing_and_resumes(tmp_path):
     resumed = run_arena(tmp_path, args, timeout=90)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     final = json.loads(resumed.stdout)
-    assert final["complete"] and final["games"] == final["total_games"] == 60
-    assert sorted(int(r["index"]) for r in exported(tmp_path)) == list(range(60))
+    assert final["complete"] and final["games"] == final["total_games"] == 40
+    assert sorted(int(r["index"]) for r in exported(tmp_path)) == list(range(40))
     left = survivors(set(), marker)
     assert not left, describe(left)
 
@@ -353,10 +355,31 @@ def test_sigterm_stops_promptly_leaves_nothing_and_resumes(tmp_path):
 @linux_only
 @needs_bwrap
 def test_sigkill_of_the_arena_process_leaves_nothing(tmp_path):
-    proc, marker = start_spawner_run(tmp_path, 30, "--seed", "12", "--batch-size", "1")
+    proc, marker = start_spawner_run(tmp_path, 20, "--seed", "12", "--batch-size", "1")
     seen = wait_for(lambda: marker_pids(marker), proc)
     seen |= descendants(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)  # the main process only, not its group
     proc.communicate(timeout=10)
     left = survivors(seen, marker)
     assert not left, describe(left)
+
+
+@linux_only
+@pytest.mark.xfail(
+    strict=True,
+    reason="Referee.close() is never called: LocalExecutor._kill SIGKILLs the workers, the "
+    "hosts die by parent-death signal, but nobody kills the host's process group, so an "
+    "unsandboxed agent's plain child process survives the run",
+)
+def test_unsandboxed_agent_child_is_killed_at_the_end(tmp_path):
+    """Without the sandbox a daemon (own session) may escape, but a plain child must not."""
+    proc, marker = start_spawner_run(tmp_path, 2, "--seed", "13", kind="child", sandbox="none")
+    try:
+        seen = wait_for(lambda: marker_pids(marker), proc)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err[-2000:]
+        left = survivors(seen, marker, within=3.0)
+        assert not left, describe(left)
+    finally:
+        for pid in marker_pids(marker):  # the sleeps this test's agent left behind
+            os.kill(pid, signal.SIGKILL)

@@ -58,15 +58,19 @@ def _expected(config: TournamentConfig) -> list[tuple]:
         referee.close()
 
 
-def _play(config, tmp_path, *, after_first=None, options=SMALL, stop=lambda: False):
-    """Every row the Ray executor yields (repeats kept), and the executor (closed)."""
+def _play(config, tmp_path, *, fault=None, options=SMALL, stop=lambda: False):
+    """Every row the Ray executor yields (repeats kept), and the executor (closed).
+
+    ``fault(executor)`` is called after each chunk until it returns True (it did its harm).
+    """
     executor = RayExecutor(config, options, tmp_path / "agents.log", tmp_path / "work")
     rows = []
     try:
         for chunk in executor.run(config.schedule(), stop=stop):
-            if not rows and after_first is not None:
-                after_first(executor)
+            if fault is not None and fault(executor):
+                fault = None
             rows += [_key(r) for r in chunk]
+        assert fault is None, "the fault never happened"
         executor.nodes = {slot.node for slot in executor.actors if slot.ready}
     finally:
         executor.close()
@@ -102,12 +106,13 @@ def test_rows_are_those_of_the_local_executor(cluster, tmp_path):
 def test_an_actor_killed_mid_run_replays_its_chunks_once(cluster, tmp_path):
     config = _config()
 
-    def kill_busiest(executor: RayExecutor) -> None:
+    def kill_a_busy_actor(executor: RayExecutor) -> bool:
         victim = max(executor.actors, key=lambda slot: slot.load)
-        assert victim.load > 0
-        ray.kill(victim.handle)
+        if victim.load:
+            ray.kill(victim.handle)
+        return victim.load > 0
 
-    rows, executor = _play(config, tmp_path, after_first=kill_busiest)
+    rows, executor = _play(config, tmp_path, fault=kill_a_busy_actor)
     assert executor.deaths >= 1
     assert rows == _expected(config)  # every index exactly once, the same rows
 
@@ -115,7 +120,7 @@ def test_an_actor_killed_mid_run_replays_its_chunks_once(cluster, tmp_path):
 def test_stop_finishes_the_chunks_in_flight_and_submits_no_more(cluster, tmp_path):
     config = _config(seed=13)
     stopped = []
-    rows, _ = _play(config, tmp_path, after_first=stopped.append, stop=lambda: stopped)
+    rows, _ = _play(config, tmp_path, fault=lambda ex: not stopped.append(ex), stop=lambda: stopped)
     assert 0 < len(rows) < len(config.schedule())
     assert len({row[0] for row in rows}) == len(rows)
     assert set(rows) <= set(_expected(config))
@@ -138,13 +143,17 @@ def test_packages_are_shipped_to_other_nodes_and_hash_checked_there(cluster, tmp
 
 
 def test_a_node_removed_mid_run_still_gives_every_game_once(cluster, tmp_path):
-    config = _config(seed=12)
+    config = _config(seed=12, games_per_pairing=12)
 
-    def remove_worker_node(executor: RayExecutor) -> None:
-        cluster.remove_node(cluster.worker, allow_graceful=False)
+    def remove_the_busy_worker_node(executor: RayExecutor) -> bool:
+        node = cluster.worker.node_id
+        if any(slot.node == node and slot.load for slot in executor.actors):
+            cluster.remove_node(cluster.worker, allow_graceful=False)
+            return True
+        return False
 
     try:
-        rows, executor = _play(config, tmp_path, after_first=remove_worker_node)
+        rows, executor = _play(config, tmp_path, fault=remove_the_busy_worker_node)
     finally:
         cluster.worker = cluster.add_node(num_cpus=1)
     assert executor.deaths >= 1

@@ -14,6 +14,7 @@ import pytest
 
 from agents.base import load_agent
 from arena.ladder import Ladder
+from arena.options import RunOptions
 from arena.report import ratings_table
 from arena.tournament import TournamentConfig, create, run
 from games import openspiel as bridge
@@ -51,7 +52,7 @@ def test_tournament_puts_cfr_and_heuristic_clearly_above_random(tmp_path):
         games_per_pairing=400, isolation="none", seed=5,
     )  # fmt: skip
     with Ladder(tmp_path / "l.db") as ladder:
-        run(ladder, create(ladder, config, "duel"), workers=1)
+        run(ladder, create(ladder, config, "duel"), options=RunOptions(workers=1))
         table = ratings_table(ladder.games(tournament="duel")).set_index("agent")
     lower = table["rating"] - table["minus"]
     upper = table["rating"] + table["plus"]
