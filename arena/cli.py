@@ -185,6 +185,7 @@ def _run_options(args: argparse.Namespace):
         agent_memory_mb=args.agent_memory,
         agent_cpu_seconds=args.agent_cpu,
         agent_processes=args.agent_processes,
+        load_timeout=args.load_timeout,
     )
     if options.executor == "ray" and importlib.util.find_spec("ray") is None:
         raise UsageError(RAY_MISSING)
@@ -278,7 +279,7 @@ def cmd_tournament(args: argparse.Namespace) -> int:
     else:
         config = _config_from_args(args)
         _check_anchor(anchor, config.agents)
-        tour.check_config(config, options.sandbox)  # before the database is touched
+        tour.check_config(config, options)  # before the database is touched
         name = args.name or f"{config.game}-{time.strftime('%Y%m%d-%H%M%S')}"
     with _open_ladder(args.db) as ladder:
         row = (
@@ -639,6 +640,13 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         default=opt.DEFAULT_AGENT_PROCESSES,
         metavar="N",
         help=f"processes and threads each agent may start (default {opt.DEFAULT_AGENT_PROCESSES})",
+    )
+    g.add_argument(
+        "--load-timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="seconds an agent may take to load before its games are forfeited (default 120)",
     )
 
 

@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import json
 import multiprocessing as mp
+import multiprocessing.util as mp_util
 import os
 import signal
 from collections import deque
@@ -74,6 +75,8 @@ def _init_worker(config_json: str, options_json: str, log_path: str, status_dir:
 
     config = TournamentConfig.from_json(json.loads(config_json))
     _REFEREE = Referee(config, RunOptions(**json.loads(options_json)), log, record)
+    # a worker told to exit by the pool stops its hosts' process groups on the way out
+    mp_util.Finalize(None, _REFEREE.close, exitpriority=10)
 
 
 def _stop_worker(signum: int, frame: object) -> None:

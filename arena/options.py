@@ -51,6 +51,8 @@ class RunOptions:
     """CPU-time limit of each agent host (seconds)."""
     agent_processes: int = DEFAULT_AGENT_PROCESSES
     """Process/thread limit of each agent host."""
+    load_timeout: float = 120.0
+    """Seconds an agent host may take to start and load its agent (torch takes a while)."""
     log_dir: str | None = None
     """Where agent output and the referee's log go (None: a temporary directory)."""
 
@@ -70,6 +72,7 @@ class RunOptions:
         _check_int("agent memory (MiB)", self.agent_memory_mb, 256, 1 << 22)
         _check_int("agent CPU time (s)", self.agent_cpu_seconds, 1, 1 << 31)
         _check_int("agent processes", self.agent_processes, 1, 1 << 16)
+        object.__setattr__(self, "load_timeout", check_timeout(self.load_timeout, "load timeout"))
 
 
 def _check_int(what: str, value: object, low: int, high: int) -> None:
@@ -79,14 +82,13 @@ def _check_int(what: str, value: object, low: int, high: int) -> None:
         raise ValueError(f"{what} must be between {low} and {high}, got {value}")
 
 
-def check_timeout(seconds: float) -> float:
-    """A per-move timeout: finite, positive, at most an hour.
+def check_timeout(seconds: float, what: str = "move timeout") -> float:
+    """A timeout: finite, positive, at most an hour.
 
     Raises:
         ValueError: otherwise.
     """
-    if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and 0 < seconds <= 3600):
-        raise ValueError(
-            f"the move timeout must be a number of seconds in (0, 3600], got {seconds}"
-        )
+    ok = isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
+    if not (ok and math.isfinite(seconds) and 0 < seconds <= 3600):
+        raise ValueError(f"the {what} must be a number of seconds in (0, 3600], got {seconds}")
     return float(seconds)

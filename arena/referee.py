@@ -125,6 +125,7 @@ class Referee:
                 sandboxed=sandboxed,
                 log=log,
                 move_timeout=config.move_timeout,
+                load_timeout=options.load_timeout,
             )
             for spec in config.agents
         }

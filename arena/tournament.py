@@ -39,8 +39,6 @@ from arena.schedule import (
 )
 
 ISOLATIONS = ("process", "none")
-CHECK_TIMEOUT = 60.0
-"""Seconds an agent with its own code may take to load when its spec is checked."""
 MAX_GAMES = 1_000_000
 """The most games one tournament may schedule (its schedule is built in memory)."""
 
@@ -121,7 +119,7 @@ class TournamentConfig:
         return cls(**{**data, "agents": tuple(data["agents"])})
 
 
-def check_config(config: TournamentConfig, sandbox: str = "auto") -> None:
+def check_config(config: TournamentConfig, options: RunOptions | None = None) -> None:
     """Refuse, before any game starts, agents that are unknown or cannot play the game.
 
     Agents whose code is not ours (``module:factory``, plug-ins) are loaded in an agent host,
@@ -130,7 +128,7 @@ def check_config(config: TournamentConfig, sandbox: str = "auto") -> None:
     game = games.make(config.game, **config.params)
     for spec in config.agents:
         if runs_foreign_code(spec):
-            check_in_host(spec, config, sandbox)
+            check_in_host(spec, config, options or RunOptions())
         else:
             check_agent(spec, game)
     pairings(config.agents, config.players, config.format)  # format / agents / table size
@@ -145,7 +143,7 @@ def runs_foreign_code(spec: str) -> bool:
     return ":" in spec or spec in _entry_points()
 
 
-def check_in_host(spec: str, config: TournamentConfig, sandbox: str = "auto") -> None:
+def check_in_host(spec: str, config: TournamentConfig, options: RunOptions) -> None:
     """Load ``spec`` in a throwaway agent host (see :func:`check_config`).
 
     Raises:
@@ -158,8 +156,8 @@ def check_in_host(spec: str, config: TournamentConfig, sandbox: str = "auto") ->
         spec,
         config.game,
         dict(config.params),
-        sandboxed=use_sandbox(sandbox),
-        load_timeout=CHECK_TIMEOUT,
+        sandboxed=use_sandbox(options.sandbox),
+        load_timeout=options.load_timeout,
     )
     try:
         host.start()

@@ -148,7 +148,7 @@ def test_a_node_removed_mid_run_still_gives_every_game_once(cluster, tmp_path):
     def remove_the_busy_worker_node(executor: RayExecutor) -> bool:
         node = cluster.worker.node_id
         if any(slot.node == node and slot.load for slot in executor.actors):
-            cluster.remove_node(cluster.worker, allow_graceful=False)
+            cluster.remove_node(cluster.worker)
             return True
         return False
 
