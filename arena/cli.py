@@ -29,10 +29,17 @@ DEFAULT_TOURNAMENT = {
 """What ``arena tournament`` plays with no arguments: the bundled agents on the duel."""
 
 BUNDLED_AGENTS = (
-    "random", "heuristic", "cfr",
-    "zoo:liars-dice-duel", "zoo:liars-dice-duel-cadp", "zoo:liars-dice-duel-ctedd",
-    "zoo:liars-dice", "zoo:skull", "zoo:skull-cadp", "zoo:skull-ctedd",
-)  # fmt: skip
+    "random",
+    "heuristic",
+    "cfr",
+    "zoo:liars-dice-duel",
+    "zoo:liars-dice-duel-cadp",
+    "zoo:liars-dice-duel-ctedd",
+    "zoo:liars-dice",
+    "zoo:skull",
+    "zoo:skull-cadp",
+    "zoo:skull-ctedd",
+)
 """The agents a tournament without ``--agents`` draws from: those that can play its game."""
 
 
@@ -281,6 +288,8 @@ def cmd_tournament(args: argparse.Namespace) -> int:
         _check_anchor(anchor, config.agents)
         tour.check_config(config, options)  # before the database is touched
         name = args.name or f"{config.game}-{time.strftime('%Y%m%d-%H%M%S')}"
+    isolation = stored.config.get("isolation") if args.resume is not None else config.isolation
+    _warn_without_sandbox(isolation, options)
     with _open_ladder(args.db) as ladder:
         row = (
             ladder.tournament(name)
@@ -289,6 +298,22 @@ def cmd_tournament(args: argparse.Namespace) -> int:
         )
         summary = _run_with_progress(ladder, row, options, quiet=args.json)
         return _print_tournament(ladder, summary, args, anchor)
+
+
+def _warn_without_sandbox(isolation: str | None, options) -> None:
+    """Say once, on stderr, which protections a run without the sandbox lacks."""
+    from arena.hosts import missing_protections, use_sandbox
+
+    if isolation == "none":
+        print(
+            "arena: warning: --isolation none runs the agents' code in the workers: "
+            "for trusted agents only",
+            file=sys.stderr,
+        )
+    elif options.executor == "local" and (
+        warning := missing_protections(use_sandbox(options.sandbox))
+    ):
+        print(f"arena: warning: {warning}", file=sys.stderr)
 
 
 def _run_with_progress(ladder, row, options, quiet: bool):
@@ -300,9 +325,13 @@ def _run_with_progress(ladder, row, options, quiet: bool):
     elo = EloTracker()
     done = len(ladder.done_indices(row))
     bar = tqdm(
-        total=row.total_games, initial=done, unit="game", disable=quiet, desc=row.name,
+        total=row.total_games,
+        initial=done,
+        unit="game",
+        disable=quiet,
+        desc=row.name,
         dynamic_ncols=True,
-    )  # fmt: skip
+    )
 
     def on_game(game_row: dict[str, Any]) -> None:
         seats = game_row["seats"]
@@ -324,11 +353,11 @@ def _print_tournament(
 
     row = summary.tournament
     played = ladder.games(tournament=row.name)
-    status = (
-        f"{len(played)}/{row.total_games} games in {row.name!r} ({ladder.path})"
-        + (f"; interrupted: resume with `arena tournament --resume {row.name}`"
-           if summary.remaining else "")
-    )  # fmt: skip
+    status = f"{len(played)}/{row.total_games} games in {row.name!r} ({ladder.path})" + (
+        f"; interrupted: resume with `arena tournament --resume {row.name}`"
+        if summary.remaining
+        else ""
+    )
     table = report.ratings_table(played, anchor=anchor) if played else None
     if args.json:
         out = {
@@ -356,8 +385,10 @@ def describe_key(key: str) -> str:
 
 def format_ratings(table) -> str:
     """The ratings table as aligned text."""
-    lines = [f"{'rank':>4}  {'agent':<28} {'rating':>7} {'-':>5} {'+':>5} {'games':>6} "
-             f"{'score':>6} {'win%':>6}"]  # fmt: skip
+    lines = [
+        f"{'rank':>4}  {'agent':<28} {'rating':>7} {'-':>5} {'+':>5} {'games':>6} "
+        f"{'score':>6} {'win%':>6}"
+    ]
     for r in table.itertuples():
         lines.append(
             f"{r.rank:>4}  {r.agent:<28} {r.rating:>7.0f} {r.minus:>5.0f} {r.plus:>5.0f} "

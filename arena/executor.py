@@ -207,22 +207,11 @@ class LocalExecutor:
             with contextlib.suppress(OSError, ValueError):
                 _, items = json.loads((self.status_dir / str(pid)).read_text())
                 seat = next((s for i, s in items if i == game.index), seat)
-        returns = forfeit_returns(len(game.seats), seat)
-        ranking = ranking_of(returns)
         reason = (
             f"crashed: the worker process died {MAX_KILLS} times while this game was played "
             "(the last time alone, with this agent to move)"
         )
-        result = MatchResult(
-            returns,
-            ranking,
-            ranking[0][0] if len(ranking[0]) == 1 else None,
-            0,
-            0.0,
-            ((seat, reason),),
-            (),
-        )
-        return row_of(game, result)
+        return forfeit_row(game, seat, reason)
 
     def _kill(self, pool: ProcessPoolExecutor | None) -> None:
         """Stop a pool now, killing its workers (and so, by parent-death signal, their hosts)."""
@@ -244,6 +233,14 @@ class LocalExecutor:
         for pool in self._pools:
             self._kill(pool)
         self._pools.clear()
+
+
+def forfeit_row(game: ScheduledGame, seat: int, reason: str) -> dict[str, Any]:
+    """The row of a game that could not be played because of ``seat``'s agent."""
+    returns = forfeit_returns(len(game.seats), seat)
+    ranking = ranking_of(returns)
+    winner = ranking[0][0] if len(ranking[0]) == 1 else None
+    return row_of(game, MatchResult(returns, ranking, winner, 0, 0.0, ((seat, reason),), ()))
 
 
 def _tasks(chunk: Chunk) -> list[tuple]:

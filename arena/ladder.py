@@ -132,27 +132,72 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
 COLUMNS: dict[str, tuple[str, ...]] = {
     "agents": ("id", "spec", "content_hash", "label", "created"),
     "tournaments": (
-        "id", "name", "game", "game_key", "config", "total_games", "created", "finished",
+        "id",
+        "name",
+        "game",
+        "game_key",
+        "config",
+        "total_games",
+        "created",
+        "finished",
     ),
     "games": (
-        "id", "tournament_id", "idx", "pairing", "deal_index", "rotation", "deal", "seeds",
-        "seats", "agent_ids", "returns", "ranking", "winner", "moves", "duration", "forfeits",
-        "history", "finished_at",
+        "id",
+        "tournament_id",
+        "idx",
+        "pairing",
+        "deal_index",
+        "rotation",
+        "deal",
+        "seeds",
+        "seats",
+        "agent_ids",
+        "returns",
+        "ranking",
+        "winner",
+        "moves",
+        "duration",
+        "forfeits",
+        "history",
+        "finished_at",
     ),
-}  # fmt: skip
+}
 """The columns of each table at :data:`SCHEMA_VERSION` (version 1 has no ``agents.label``)."""
 
 ROW_KEYS = (
-    "idx", "pairing", "deal_index", "rotation", "deal", "seeds", "seats", "returns", "ranking",
-    "winner", "moves", "duration", "forfeits", "history",
-)  # fmt: skip
+    "idx",
+    "pairing",
+    "deal_index",
+    "rotation",
+    "deal",
+    "seeds",
+    "seats",
+    "returns",
+    "ranking",
+    "winner",
+    "moves",
+    "duration",
+    "forfeits",
+    "history",
+)
 """The keys of a game row given to :meth:`Ladder.record_games` (``hashes`` is optional)."""
 
 _JSON_COLUMNS = ("seeds", "seats", "agent_ids", "returns", "ranking", "forfeits", "history")
 _SAME_GAME = (
-    "pairing", "deal_index", "rotation", "deal", "seeds", "seats", "agent_ids", "returns",
-    "ranking", "winner", "moves", "forfeits", "history",
-)  # fmt: skip
+    "pairing",
+    "deal_index",
+    "rotation",
+    "deal",
+    "seeds",
+    "seats",
+    "agent_ids",
+    "returns",
+    "ranking",
+    "winner",
+    "moves",
+    "forfeits",
+    "history",
+)
 """What must match for a game offered again to be the same game (not duration, finished_at)."""
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 

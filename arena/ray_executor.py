@@ -49,10 +49,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from arena.executor import Chunk, default_chunk_size
-from arena.match import MatchResult, forfeit_returns, ranking_of
+from arena.executor import Chunk, default_chunk_size, forfeit_row
 from arena.options import RunOptions
-from arena.referee import row_of
 from arena.schedule import ScheduledGame
 
 if TYPE_CHECKING:
@@ -413,12 +411,8 @@ class RayExecutor:
             with contextlib.suppress(OSError, ValueError):
                 _, items = json.loads(status.read_text())
                 seat = next((s for i, s in items if i == game.index), seat)
-        returns = forfeit_returns(len(game.seats), seat)
-        ranking = ranking_of(returns)
         reason = f"crashed: its Ray actor died {SOLO_TRIES} times while this agent played alone"
-        winner = ranking[0][0] if len(ranking[0]) == 1 else None
-        result = MatchResult(returns, ranking, winner, 0, 0.0, ((seat, reason),), ())
-        return row_of(game, result)
+        return forfeit_row(game, seat, reason)
 
     def close(self) -> None:
         """Kill every actor; shut Ray down if this executor started it."""

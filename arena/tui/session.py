@@ -16,8 +16,8 @@ import numpy as np
 from arena.ladder import Ladder, game_key
 from arena.match import MatchResult, forfeit_returns, ranking_of, sample_chance
 from arena.players import Forfeit, InProcessPlayer
+from arena.referee import row_of
 from arena.schedule import ScheduledGame
-from arena.tournament import row_of
 from arena.tui.config import PlayConfig
 from arena.tui.narrate import describe_challenge, describe_move, describe_reveals, describe_round
 from arena.tui.view import KINDS, GameView, RoundView, make_view, round_views

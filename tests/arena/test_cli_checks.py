@@ -122,10 +122,15 @@ def test_help_documents_the_seed_and_the_run_options(capsys):  # 9, 10
     assert "a secret random seed, so agents cannot predict the deals" in text
     assert "lets an agent that guesses it predict the deals" in text
     for option in (
-        "--executor {local,ray}", "--ray-address ADDR", "--batch-size N",
-        "--sandbox {auto,bwrap,none}", "--agent-memory MIB", "--agent-cpu SECONDS",
-        "--agent-processes N", "at most 8",
-    ):  # fmt: skip
+        "--executor {local,ray}",
+        "--ray-address ADDR",
+        "--batch-size N",
+        "--sandbox {auto,bwrap,none}",
+        "--agent-memory MIB",
+        "--agent-cpu SECONDS",
+        "--agent-processes N",
+        "at most 8",
+    ):
         assert option in text
 
 
@@ -144,9 +149,13 @@ def stored(tmp_path):
     """A ladder holding one tournament ``t`` (random vs heuristic), no game played."""
     db = tmp_path / "stored.db"
     config = tour.TournamentConfig(
-        game="skull", params={"players": 2}, agents=("random", "heuristic"), seed=1,
-        games_per_pairing=1, isolation="none",
-    )  # fmt: skip
+        game="skull",
+        params={"players": 2},
+        agents=("random", "heuristic"),
+        seed=1,
+        games_per_pairing=1,
+        isolation="none",
+    )
     with Ladder(db) as ladder:
         key = game_key(config.game, config.params)
         ladder.create_tournament("t", config.game, key, config.to_json(), config.total_games())
@@ -249,11 +258,21 @@ def test_crash_logs_never_overwrite_each_other(tmp_path, monkeypatch):
 # -- ladder, report, export: read-only --------------------------------------------------------
 def _game(idx: int, seats: list[str], winner: int) -> dict:
     return {
-        "idx": idx, "pairing": 0, "deal_index": idx // 2, "rotation": idx % 2, "deal": 7,
-        "seeds": [1, 2], "seats": seats, "returns": [1.0, -1.0] if winner == 0 else [-1.0, 1.0],
-        "ranking": [[winner], [1 - winner]], "winner": winner, "moves": 5, "duration": 0.01,
-        "forfeits": [], "history": [1, 2, 3, 4, 5],
-    }  # fmt: skip
+        "idx": idx,
+        "pairing": 0,
+        "deal_index": idx // 2,
+        "rotation": idx % 2,
+        "deal": 7,
+        "seeds": [1, 2],
+        "seats": seats,
+        "returns": [1.0, -1.0] if winner == 0 else [-1.0, 1.0],
+        "ranking": [[winner], [1 - winner]],
+        "winner": winner,
+        "moves": 5,
+        "duration": 0.01,
+        "forfeits": [],
+        "history": [1, 2, 3, 4, 5],
+    }
 
 
 @pytest.fixture

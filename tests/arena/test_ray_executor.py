@@ -84,9 +84,12 @@ def _config(**kwargs) -> TournamentConfig:
 
 def test_rows_are_those_of_the_local_executor(cluster, tmp_path):
     config = TournamentConfig(
-        game="liars_dice", params=DUEL, agents=("random", "heuristic", "cfr"),
-        games_per_pairing=6, seed=7,
-    )  # fmt: skip
+        game="liars_dice",
+        params=DUEL,
+        agents=("random", "heuristic", "cfr"),
+        games_per_pairing=6,
+        seed=7,
+    )
     rows = {}
     for executor, options in (
         ("local", RunOptions(workers=1, executor="local", log_dir=str(tmp_path / "logs"))),
