@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -56,6 +56,11 @@ if TYPE_CHECKING:
 
 NUM_PHASES = 8
 """Number of :class:`~games.skull.rules.Phase` values."""
+
+_PrivateTable = tuple[tuple[int, ...], int, int, int, int]
+"""Offsets of one seat's private data: stack positions, hand roses/skulls, lost roses/skulls."""
+_Tables = tuple[Any, ...]
+"""The public index tables of :meth:`Layout._public_tables`, then a :data:`_PrivateTable`."""
 
 
 @dataclass(frozen=True)
@@ -114,96 +119,164 @@ class Layout:
         """Length of the global state."""
         return self.state_slices["high_bid"].stop
 
-    def _public(
-        self, out: np.ndarray, sl: dict[str, slice], state: SkullState, origin: int
-    ) -> None:
-        """Fill the public slices, seats taken relative to ``origin``."""
-        self._public_seats(out, sl, state, origin)
-        self._public_round(out, sl, state, origin)
-
-    def _public_seats(
-        self, out: np.ndarray, sl: dict[str, slice], state: SkullState, origin: int
-    ) -> None:
-        """Per-seat public features: sizes, points, out, lost, passes, reveals."""
-        p, d, w = self.players, self.discs, self.wins_needed
-        hand, mat, pts = sl["hand_size"].start, sl["mat_size"].start, sl["points"].start
-        gone, lost, passed = sl["out"].start, sl["lost"].start, sl["passed"].start
-        roses, skull = sl["revealed_roses"].start, sl["skull_revealed"].start
-        for seat in range(p):
-            r = (seat - origin) % p
-            stack = state.stacks[seat]
-            out[hand + r * (d + 1) + state.hand_roses[seat] + state.hand_skulls[seat]] = 1.0
-            out[mat + r * (d + 1) + len(stack)] = 1.0
-            out[pts + r * (w + 1) + min(state.points[seat], w)] = 1.0
-            out[gone + r] = state.out[seat]
-            n_lost = state.lost_roses[seat] + state.lost_skulls[seat]
-            out[lost + r * d : lost + r * d + n_lost] = 1.0
-            out[passed + r] = state.passed[seat]
-            shown = stack[len(stack) - state.revealed[seat] :] if state.revealed[seat] else []
-            n_roses = shown.count(0)
-            out[roses + r * d : roses + r * d + n_roses] = 1.0
-            out[skull + r] = len(shown) > n_roses
-
-    def _public_round(
-        self, out: np.ndarray, sl: dict[str, slice], state: SkullState, origin: int
-    ) -> None:
-        """Round-level public features: bids, phase, to-move, first player, challenger."""
-        p, m = self.players, self.max_bid
-        highest = [0] * p
-        for seat, n in state.auction:  # n = 0 for a pass
-            highest[seat] = max(highest[seat], n)
-        base = sl["seat_bid"].start
-        for seat, n in enumerate(highest):
-            out[base + ((seat - origin) % p) * (m + 1) + n] = 1.0
-        out[sl["phase"].start + int(state.phase)] = 1.0
-        player = state.current_player()
-        if player >= 0:
-            out[sl["to_move"].start + (player - origin) % p] = 1.0
-        out[sl["first_player"].start + (state.first_player - origin) % p] = 1.0
-        if state.challenger >= 0:
-            out[sl["challenger"].start + (state.challenger - origin) % p] = 1.0
-        out[sl["high_bid"].start + state.bid] = 1.0
-
-    def _private(
-        self, out: np.ndarray, offsets: tuple[int, int, int, int, int], state: SkullState, seat: int
-    ) -> None:
-        """One seat's private data at ``offsets`` (stack, hand roses/skulls, lost roses/skulls)."""
-        stack, hand_r, hand_s, lost_r, lost_s = offsets
-        for pos, kind in enumerate(state.stacks[seat]):
-            out[stack + 2 * pos + kind] = 1.0
-        out[hand_r + state.hand_roses[seat]] = 1.0
-        out[hand_s + state.hand_skulls[seat]] = 1.0
-        out[lost_r + state.lost_roses[seat]] = 1.0
-        out[lost_s + state.lost_skulls[seat]] = 1.0
-
-    def observation(self, state: SkullState, player: int) -> np.ndarray:
-        """The local observation of ``player`` (see the module docstring)."""
+    @cached_property
+    def _observation_tables(self) -> tuple[_Tables, ...]:
+        """Per observer: the index tables of the local observation (public block at 0)."""
         sl = self.observation_slices
-        out = np.zeros(self.observation_size, dtype=np.float32)
-        self._public(out, sl, state, player)
-        offsets = (
+        own = (
             sl["own_stack"].start,
             sl["own_hand_roses"].start,
             sl["own_hand_skulls"].start,
             sl["own_lost_roses"].start,
             sl["own_lost_skulls"].start,
         )
-        self._private(out, offsets, state, player)
+        return tuple(
+            (*self._public_tables(sl, origin), self._private_table(own))
+            for origin in range(self.players)
+        )
+
+    @cached_property
+    def _state_tables(self) -> tuple[_Tables, tuple[_PrivateTable, ...]]:
+        """The index tables of the global state: public ones, then every seat's private one."""
+        sl = self.state_slices
+        r, s, d = self.roses, self.skulls, self.discs
+        private = tuple(
+            self._private_table(
+                (
+                    sl["stacks"].start + seat * d * 2,
+                    sl["hand_roses"].start + seat * (r + 1),
+                    sl["hand_skulls"].start + seat * (s + 1),
+                    sl["lost_roses"].start + seat * (r + 1),
+                    sl["lost_skulls"].start + seat * (s + 1),
+                )
+            )
+            for seat in range(self.players)
+        )
+        return (*self._public_tables(sl, 0), None), private
+
+    def _public_tables(self, sl: dict[str, slice], origin: int) -> tuple[Any, ...]:
+        """Index tables of the public slices, seats taken relative to ``origin``.
+
+        Each per-seat table is a tuple indexed by ABSOLUTE seat, so the encoder never computes
+        a relative seat: ``hand[seat][n]`` is the index of "``seat`` holds ``n`` discs",
+        ``lost[seat][n]`` the indices of the thermometer of ``n`` discs lost, and so on.
+        """
+        p, d, w, m = self.players, self.discs, self.wins_needed, self.max_bid
+
+        def rel(name: str, width: int) -> list[int]:  # start of each absolute seat's block
+            return [sl[name].start + ((seat - origin) % p) * width for seat in range(p)]
+
+        def one_hot(name: str, width: int) -> tuple[tuple[int, ...], ...]:
+            return tuple(tuple(range(b, b + width)) for b in rel(name, width))
+
+        def thermometer(name: str) -> tuple[tuple[tuple[int, ...], ...], ...]:
+            return tuple(tuple(tuple(range(b, b + n)) for n in range(d + 1)) for b in rel(name, d))
+
+        return (
+            one_hot("hand_size", d + 1),
+            one_hot("mat_size", d + 1),
+            one_hot("points", w + 1),
+            tuple(rel("out", 1)),
+            thermometer("lost"),
+            tuple(rel("passed", 1)),
+            thermometer("revealed_roses"),
+            tuple(rel("skull_revealed", 1)),
+            one_hot("seat_bid", m + 1),
+            tuple(rel("to_move", 1)),
+            tuple(rel("first_player", 1)),
+            tuple(rel("challenger", 1)),
+            sl["phase"].start,
+            sl["high_bid"].start,
+        )
+
+    def _private_table(self, offsets: tuple[int, int, int, int, int]) -> _PrivateTable:
+        """``(stack positions, hand roses, hand skulls, lost roses, lost skulls)`` offsets.
+
+        ``stack positions[pos]`` is the index of "a rose at ``pos``" (a skull is the next one).
+        """
+        stack, hand_r, hand_s, lost_r, lost_s = offsets
+        return (
+            tuple(stack + 2 * pos for pos in range(self.discs)),
+            hand_r,
+            hand_s,
+            lost_r,
+            lost_s,
+        )
+
+    @staticmethod
+    def _public_indices(idx: list[int], tables: _Tables, state: SkullState) -> None:
+        """Append to ``idx`` the indices of the public slices that are 1 (see the tables)."""
+        (hand, mat, pts, gone, lost, passed, roses, skull, seat_bid, to_move, first, challenger,
+         phase, high_bid, _) = tables  # fmt: skip
+        app = idx.append
+        stacks = state.stacks
+        for seat, (h_r, h_s, stack, n_pts, is_out, l_r, l_s, has_passed) in enumerate(
+            zip(state.hand_roses, state.hand_skulls, stacks, state.points, state.out,
+                state.lost_roses, state.lost_skulls, state.passed)  # fmt: skip
+        ):
+            app(hand[seat][h_r + h_s])
+            app(mat[seat][len(stack)])
+            row = pts[seat]
+            app(row[n_pts] if n_pts < len(row) else row[-1])
+            if is_out:
+                app(gone[seat])
+            if l_r or l_s:
+                idx += lost[seat][l_r + l_s]
+            if has_passed:
+                app(passed[seat])
+        revealed = state.revealed
+        if any(revealed):
+            for seat, n in enumerate(revealed):
+                if n:
+                    stack = stacks[seat]
+                    shown = stack[len(stack) - n :]
+                    n_roses = shown.count(0)
+                    idx += roses[seat][n_roses]
+                    if len(shown) > n_roses:
+                        app(skull[seat])
+        highest = [0] * len(seat_bid)
+        for seat, n in state.auction:  # n = 0 for a pass
+            if n > highest[seat]:
+                highest[seat] = n
+        idx += [row[n] for row, n in zip(seat_bid, highest)]  # noqa: B905 (same length)
+        app(phase + state.phase)
+        player = state._player
+        if player >= 0:
+            app(to_move[player])
+        app(first[state.first_player])
+        if state.challenger >= 0:
+            app(challenger[state.challenger])
+        app(high_bid + state.bid)
+
+    @staticmethod
+    def _private_indices(
+        idx: list[int], table: _PrivateTable, state: SkullState, seat: int
+    ) -> None:
+        """Append to ``idx`` the indices of ``seat``'s private data that are 1."""
+        stack_pos, hand_r, hand_s, lost_r, lost_s = table
+        idx += [pos + kind for pos, kind in zip(stack_pos, state.stacks[seat])]  # noqa: B905
+        idx.append(hand_r + state.hand_roses[seat])
+        idx.append(hand_s + state.hand_skulls[seat])
+        idx.append(lost_r + state.lost_roses[seat])
+        idx.append(lost_s + state.lost_skulls[seat])
+
+    def observation(self, state: SkullState, player: int) -> np.ndarray:
+        """The local observation of ``player`` (see the module docstring)."""
+        tables = self._observation_tables[player]
+        idx: list[int] = []
+        self._public_indices(idx, tables, state)
+        self._private_indices(idx, tables[-1], state, player)
+        out = np.zeros(self.observation_size, dtype=np.float32)
+        out.put(idx, 1.0)
         return out
 
     def global_state(self, state: SkullState) -> np.ndarray:
         """The privileged global state, absolute seats (see the module docstring)."""
-        sl = self.state_slices
+        tables, private = self._state_tables
+        idx: list[int] = []
+        for seat, table in enumerate(private):
+            self._private_indices(idx, table, state, seat)
+        self._public_indices(idx, tables, state)
         out = np.zeros(self.state_size, dtype=np.float32)
-        r, s, d = self.roses, self.skulls, self.discs
-        for seat in range(self.players):
-            offsets = (
-                sl["stacks"].start + seat * d * 2,
-                sl["hand_roses"].start + seat * (r + 1),
-                sl["hand_skulls"].start + seat * (s + 1),
-                sl["lost_roses"].start + seat * (r + 1),
-                sl["lost_skulls"].start + seat * (s + 1),
-            )
-            self._private(out, offsets, state, seat)
-        self._public(out, sl, state, 0)
+        out.put(idx, 1.0)
         return out

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -162,3 +163,110 @@ def test_two_tournaments_write_to_one_database_at_once(tmp_path):
         assert proc.wait(timeout=300) == 0, proc.stderr.read().decode()
     with Ladder(db) as ladder:
         assert len(ladder.games(tournament="a")) == len(ladder.games(tournament="b")) == 800
+
+
+# -- through the command, as a user meets it ------------------------------------------------
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.add(child)
+            todo.append(child)
+    return out
+
+
+def test_ctrl_c_reaches_only_the_referee_and_no_innocent_agent_forfeits(tmp_path):
+    """The terminal sends SIGINT to the whole foreground group: hosts must not see it."""
+    args = ["liars_dice", "--players", "3", "--param", "dice=3", "--agents", "random,heuristic"]
+    args += ["--games-per-pairing", "200", "--workers", "1", "--batch-size", "8", "--name", "t"]
+    proc = _cli(*args, db=tmp_path / "l.db")
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "l.db").exists() or len(_descendants(proc.pid)) < 3:
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode()
+        time.sleep(0.2)
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(timeout=60) == 130, proc.stderr.read().decode()
+    with Ladder(tmp_path / "l.db") as ladder:
+        played = ladder.games(tournament="t")
+    assert 0 < len(played) < 2 * 200 * 3
+    assert not [g.forfeits for g in played if g.forfeits]
+
+
+def test_an_error_in_the_referee_process_stops_every_child(tmp_path, monkeypatch, capsys):
+    """A ladder failure mid-run: one line, exit 1, no worker or agent host left behind."""
+    import sqlite3
+
+    from arena import cli
+
+    calls = []
+
+    def locked(self, tournament, rows):
+        calls.append(len(rows))
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(Ladder, "record_games", locked)
+    monkeypatch.setenv("ARENA_LOG_DIR", str(tmp_path / "logs"))
+    args = ["tournament", "liars_dice", "--agents", "random,heuristic", "--workers", "2"]
+    code = cli.main([*args, "--games-per-pairing", "50", "--json", "--db", str(tmp_path / "l.db")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and calls
+    assert len(err) == 1 and "internal error" in err[0] and "database is locked" in err[0]
+    deadline = time.monotonic() + 10
+    while _descendants(os.getpid()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [Path(f"/proc/{p}/cmdline").read_text() for p in _descendants(os.getpid())]
+    # workers (spawn_main) and hosts (arena.host_main, bwrap); not multiprocessing's
+    # resource tracker, which serves this whole test process and ends with it
+    assert not [c for c in left if "host_main" in c or "spawn_main" in c or "bwrap" in c], left
+
+
+def test_a_retrained_package_at_the_same_path_is_a_new_agent(tmp_path):
+    import shutil
+
+    from agents.zoo import zoo_path
+
+    package = tmp_path / "duel"
+    shutil.copytree(zoo_path("liars-dice-duel"), package)
+    args = ["liars_dice", "--param", "dice=1", "--param", "mode=single_round", "--players", "2"]
+    args += ["--agents", f"random,{package}", "--games-per-pairing", "2", "--workers", "1"]
+    for name in ("before", "after"):
+        proc = _cli(*args, "--name", name, db=tmp_path / "l.db")
+        assert proc.wait(timeout=120) == 0, proc.stderr.read().decode()
+        (package / "NOTES.md").write_text("retrained\n")  # any change to its content
+    with Ladder(tmp_path / "l.db") as ladder:
+        before = {a for g in ladder.games(tournament="before") for a in g.agents}
+        after = {a for g in ladder.games(tournament="after") for a in g.agents}
+    (old,) = before - {"random"}
+    (new,) = after - {"random"}
+    assert old.startswith(f"{package}@") and new.startswith(f"{package}@") and old != new
+
+
+def test_a_ladder_with_another_schema_is_refused_and_loses_nothing(tmp_path):
+    import sqlite3
+
+    from arena.ladder import SCHEMA_V1
+
+    db = tmp_path / "l.db"
+    with sqlite3.connect(db) as conn:
+        conn.executescript(
+            SCHEMA_V1.replace(
+                "finished_at REAL NOT NULL,", "finished_at REAL NOT NULL, extra TEXT NOT NULL,"
+            )
+        )
+    proc = _cli("liars_dice", "--agents", "random,heuristic", "--games-per-pairing", "1", db=db)
+    assert proc.wait(timeout=60) == 2
+    err = proc.stderr.read().decode().strip().splitlines()
+    assert len(err) == 1 and "extra" in err[0], err
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM tournaments").fetchone() == (0,)
