@@ -332,6 +332,8 @@ class NeuralAgent(BaseAgent):
             return int(np.argmax(probs))
         return super().choose(probs)
 
+    choose.batchable = True  # type: ignore[attr-defined]  (agents.base.choose_rows)
+
     @property
     def shared_policy(self) -> MLPActor:
         """What the copies made by :meth:`spawn` share: the network."""

@@ -191,18 +191,20 @@ class Referee:
             asks[lv.sched.seats[seat]].append((lv, seat))
         sent = []
         for spec, items in asks.items():
-            items = self._send(spec, items, ended)
-            if items:
-                sent.append((spec, items))
-        for spec, items in sent:
+            batch = self._send(spec, items, ended)
+            if batch is not None:
+                sent.append((spec, items, batch.masks))
+        for spec, items, masks in sent:
             try:
                 reply = self.hosts[spec].receive()
             except HostError as exc:
                 ended += [(lv, self._result(lv, (seat, exc.reason))) for lv, seat in items]
                 continue
-            for (lv, seat), action in zip(items, reply.actions, strict=True):
+            for (lv, seat), action, mask in zip(items, reply.actions, masks, strict=True):
                 reason = reply.errors.get(lv.slot(seat))
-                if reason is None and not self._legal(lv.state, action):
+                if reason is None and not (
+                    action is not None and 0 <= action < len(mask) and mask[action]
+                ):
                     reason = f"illegal action {action}"
                 if reason is not None:
                     ended.append((lv, self._result(lv, (seat, reason))))
@@ -214,18 +216,11 @@ class Referee:
                     ended.append((lv, self._result(lv)))
         return ended
 
-    @staticmethod
-    def _legal(state: State, action: int | None) -> bool:
-        return (
-            action is not None
-            and 0 <= action < state.game.num_distinct_actions
-            and bool(state.legal_actions_mask()[action])
-        )
+    def _send(self, spec: str, items: list[tuple[_Live, int]], ended: list) -> Batch | None:
+        """Send ``spec``'s host its observations; the batch sent (None when none was).
 
-    def _send(
-        self, spec: str, items: list[tuple[_Live, int]], ended: list
-    ) -> list[tuple[_Live, int]]:
-        """Send ``spec``'s host its observations; the items actually sent (others ended)."""
+        ``items`` is left holding the games actually asked (the others ended).
+        """
         host = self.hosts[spec]
         if not host.alive and spec not in self._broken:
             try:
@@ -236,7 +231,7 @@ class Referee:
         if spec in self._broken:
             reason = self._broken[spec]
             ended += [(lv, self._result(lv, (seat, reason))) for lv, seat in items]
-            return []
+            return None
         resets, keep = [], []
         for lv, seat in items:
             generation = lv.generations.get(seat)
@@ -248,8 +243,9 @@ class Referee:
                 ended.append((lv, self._result(lv, (seat, reason))))
                 continue
             keep.append((lv, seat))
+        items[:] = keep
         if not keep:
-            return []
+            return None
         if self.on_request is not None:
             self.on_request(spec, [(lv.sched.index, seat) for lv, seat in keep])
         batch = self._batch(host.needs_text, keep, resets, self._drops.pop(spec, []))
@@ -257,8 +253,8 @@ class Referee:
             host.send(batch)
         except HostError as exc:
             ended += [(lv, self._result(lv, (seat, exc.reason))) for lv, seat in keep]
-            return []
-        return keep
+            return None
+        return batch
 
     @staticmethod
     def _batch(

@@ -204,49 +204,44 @@ class Layout:
         )
 
     @staticmethod
-    def _public_indices(idx: list[int], tables: _Tables, state: SkullState) -> None:
-        """Append to ``idx`` the indices of the public slices that are 1 (see the tables)."""
+    def _public_indices(tables: _Tables, state: SkullState) -> list[int]:
+        """The indices of the public slices that are 1 (see :meth:`_public_tables`)."""
         (hand, mat, pts, gone, lost, passed, roses, skull, seat_bid, to_move, first, challenger,
          phase, high_bid, _) = tables  # fmt: skip
-        app = idx.append
         stacks = state.stacks
-        for seat, (h_r, h_s, stack, n_pts, is_out, l_r, l_s, has_passed) in enumerate(
-            zip(state.hand_roses, state.hand_skulls, stacks, state.points, state.out,
-                state.lost_roses, state.lost_skulls, state.passed)  # fmt: skip
-        ):
-            app(hand[seat][h_r + h_s])
-            app(mat[seat][len(stack)])
-            row = pts[seat]
-            app(row[n_pts] if n_pts < len(row) else row[-1])
-            if is_out:
-                app(gone[seat])
-            if l_r or l_s:
-                idx += lost[seat][l_r + l_s]
-            if has_passed:
-                app(passed[seat])
-        revealed = state.revealed
-        if any(revealed):
-            for seat, n in enumerate(revealed):
+        idx = [row[r + s] for row, r, s in zip(hand, state.hand_roses, state.hand_skulls)]
+        idx += [row[len(stack)] for row, stack in zip(mat, stacks)]
+        idx += [row[min(n, len(row) - 1)] for row, n in zip(pts, state.points)]
+        if any(state.out):
+            idx += [i for i, flag in zip(gone, state.out) if flag]
+        if any(state.lost_roses) or any(state.lost_skulls):
+            for row, r, s in zip(lost, state.lost_roses, state.lost_skulls):
+                idx += row[r + s]
+        if any(state.passed):
+            idx += [i for i, flag in zip(passed, state.passed) if flag]
+        if any(state.revealed):
+            for seat, n in enumerate(state.revealed):
                 if n:
                     stack = stacks[seat]
                     shown = stack[len(stack) - n :]
                     n_roses = shown.count(0)
                     idx += roses[seat][n_roses]
                     if len(shown) > n_roses:
-                        app(skull[seat])
+                        idx.append(skull[seat])
         highest = [0] * len(seat_bid)
         for seat, n in state.auction:  # n = 0 for a pass
             if n > highest[seat]:
                 highest[seat] = n
-        idx += [row[n] for row, n in zip(seat_bid, highest)]  # noqa: B905 (same length)
-        app(phase + state.phase)
+        idx += [row[n] for row, n in zip(seat_bid, highest)]
+        idx.append(phase + state.phase)
+        idx.append(first[state.first_player])
+        idx.append(high_bid + state.bid)
         player = state._player
         if player >= 0:
-            app(to_move[player])
-        app(first[state.first_player])
+            idx.append(to_move[player])
         if state.challenger >= 0:
-            app(challenger[state.challenger])
-        app(high_bid + state.bid)
+            idx.append(challenger[state.challenger])
+        return idx
 
     @staticmethod
     def _private_indices(
@@ -254,17 +249,18 @@ class Layout:
     ) -> None:
         """Append to ``idx`` the indices of ``seat``'s private data that are 1."""
         stack_pos, hand_r, hand_s, lost_r, lost_s = table
-        idx += [pos + kind for pos, kind in zip(stack_pos, state.stacks[seat])]  # noqa: B905
-        idx.append(hand_r + state.hand_roses[seat])
-        idx.append(hand_s + state.hand_skulls[seat])
-        idx.append(lost_r + state.lost_roses[seat])
-        idx.append(lost_s + state.lost_skulls[seat])
+        idx += [pos + kind for pos, kind in zip(stack_pos, state.stacks[seat])]
+        idx += (
+            hand_r + state.hand_roses[seat],
+            hand_s + state.hand_skulls[seat],
+            lost_r + state.lost_roses[seat],
+            lost_s + state.lost_skulls[seat],
+        )
 
     def observation(self, state: SkullState, player: int) -> np.ndarray:
         """The local observation of ``player`` (see the module docstring)."""
         tables = self._observation_tables[player]
-        idx: list[int] = []
-        self._public_indices(idx, tables, state)
+        idx = self._public_indices(tables, state)
         self._private_indices(idx, tables[-1], state, player)
         out = np.zeros(self.observation_size, dtype=np.float32)
         out.put(idx, 1.0)
@@ -273,10 +269,9 @@ class Layout:
     def global_state(self, state: SkullState) -> np.ndarray:
         """The privileged global state, absolute seats (see the module docstring)."""
         tables, private = self._state_tables
-        idx: list[int] = []
+        idx = self._public_indices(tables, state)
         for seat, table in enumerate(private):
             self._private_indices(idx, table, state, seat)
-        self._public_indices(idx, tables, state)
         out = np.zeros(self.state_size, dtype=np.float32)
         out.put(idx, 1.0)
         return out
