@@ -301,19 +301,12 @@ def cmd_tournament(args: argparse.Namespace) -> int:
 
 
 def _warn_without_sandbox(isolation: str | None, options) -> None:
-    """Say once, on stderr, which protections a run without the sandbox lacks."""
-    from arena.hosts import missing_protections, use_sandbox
+    """Say once, on stderr, which protections a run lacks when bubblewrap is missing."""
+    from arena.hosts import bwrap_works, missing_protections
 
-    if isolation == "none":
-        print(
-            "arena: warning: --isolation none runs the agents' code in the workers: "
-            "for trusted agents only",
-            file=sys.stderr,
-        )
-    elif options.executor == "local" and (
-        warning := missing_protections(use_sandbox(options.sandbox))
-    ):
-        print(f"arena: warning: {warning}", file=sys.stderr)
+    auto = options.sandbox == "auto" and options.executor == "local"
+    if isolation == "process" and auto and not bwrap_works():
+        print(f"arena: warning: {missing_protections(False)}", file=sys.stderr)
 
 
 def _run_with_progress(ladder, row, options, quiet: bool):

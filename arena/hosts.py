@@ -34,6 +34,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -287,7 +288,9 @@ class ProcessHost:
         self.generation = 0
         self.needs_text = True
         self._wfd = self._rfd = -1
-        self._deadline = 0.0
+        self._pending: deque[tuple[float, float]] = deque()
+        """(sent at, seconds allowed) of each request not yet answered, oldest first."""
+        self._answered = 0.0
 
     @property
     def alive(self) -> bool:
@@ -344,12 +347,17 @@ class ProcessHost:
     def send(self, batch: Batch) -> None:
         """Send one batch; its reply is due within ``move_timeout`` per observation.
 
+        Several batches may be sent before their replies are read: they are answered in order,
+        and each one's time starts when the previous one is answered.
+
         Raises:
             HostError: the host died or does not read.
         """
         message = {"kind": "batch", **batch.__dict__}
-        self._deadline = time.monotonic() + self.move_timeout * max(1, len(batch.slots))
-        self._write(message, self._deadline)
+        budget = self.move_timeout * max(1, len(batch.slots))
+        now = time.monotonic()
+        self._pending.append((now, budget))
+        self._write(message, now + budget)
 
     def receive(self) -> Reply:
         """The reply to the last batch.
@@ -357,7 +365,12 @@ class ProcessHost:
         Raises:
             HostError: timeout, death or a malformed reply (the host is then stopped).
         """
-        reply = self._read(self._deadline)
+        if not self._pending:
+            raise HostError("crashed: agent process died (in another game)")
+        sent, budget = self._pending.popleft()
+        # requests are answered in order: the clock of this one starts with the last answer
+        reply = self._read(max(sent, self._answered) + budget)
+        self._answered = time.monotonic()
         try:
             actions = [None if a is None else int(a) for a in reply["actions"]]
             errors = {int(k): str(v)[:400] for k, v in reply["errors"].items()}
@@ -444,6 +457,7 @@ class ProcessHost:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self._wfd = self._rfd = -1
+        self._pending.clear()
         proc, self.proc = self.proc, None
         if proc is None:
             return
@@ -472,7 +486,7 @@ class InlineHost:
         self.generation = 0
         self.needs_text = True
         self._host = Host()
-        self._reply: Reply | None = None
+        self._replies: deque[Reply] = deque()
 
     @property
     def alive(self) -> bool:
@@ -500,13 +514,13 @@ class InlineHost:
         if time.perf_counter() - start > self.move_timeout * max(1, len(batch.slots)):
             reason = f"timeout: no answer within {self.move_timeout:g}s per move"
             errors.update({slot: reason for slot in batch.slots})
-        self._reply = Reply(raw["actions"], errors)
+        self._replies.append(Reply(raw["actions"], errors))
 
     def receive(self) -> Reply:
-        """The answer computed by :meth:`send`."""
-        reply, self._reply = self._reply, None
-        assert reply is not None
-        return reply
+        """The answer computed by :meth:`send` (the oldest not yet read)."""
+        if not self._replies:
+            raise HostError("crashed: agent process died (in another game)")
+        return self._replies.popleft()
 
     def close(self) -> None:
         """Nothing to release."""

@@ -85,6 +85,16 @@ class _Live:
             state.apply_action(sample_chance(state, self.chance.random()))
 
 
+@dataclass
+class _Asked:
+    """One request sent to a host: the games and seats asked, their legal masks."""
+
+    spec: str
+    items: list[tuple[_Live, int]]
+    masks: np.ndarray
+    generation: int
+
+
 class Referee:
     """Plays chunks of scheduled games of one tournament; keeps its hosts between chunks.
 
@@ -139,18 +149,32 @@ class Referee:
             host.close()
 
     def play(self, chunk: Sequence[ScheduledGame]) -> list[dict[str, Any]]:
-        """Play every game of ``chunk``; their rows, in the order the games ended."""
-        queue, live, rows = deque(chunk), [], []
-        while queue or live:
-            while queue and len(live) < self.batch_size:
-                live.append(self._begin(queue.popleft()))
-            ended = self._round(live)
-            for lv, result in ended:
-                rows.append(self._row(lv, result))
-                for seat in lv.generations:
-                    self._drops[lv.sched.seats[seat]].append(lv.slot(seat))
-            done = {id(lv) for lv, _ in ended}
-            live = [lv for lv in live if id(lv) not in done]
+        """Play every game of ``chunk``; their rows, in the order the games ended.
+
+        The ``batch_size`` games in flight form two cohorts, asked in turn: while the hosts
+        answer one, this process applies the other's moves and encodes its next observations.
+        """
+        queue, rows = deque(chunk), []
+        cohorts: list[list[_Live]] = [[], []]
+        asked: list[list[_Asked]] = [[], []]
+        sizes = (self.batch_size - self.batch_size // 2, self.batch_size // 2)  # 1 -> (1, 0)
+        while queue or any(cohorts):
+            for k in (0, 1):
+                ended = self._collect(asked[k])
+                for lv, result in ended:
+                    rows.append(self._row(lv, result))
+                    for seat in lv.generations:
+                        self._drops[lv.sched.seats[seat]].append(lv.slot(seat))
+                done = {id(lv) for lv, _ in ended}
+                cohort = [lv for lv in cohorts[k] if id(lv) not in done]
+                while queue and len(cohort) < sizes[k]:
+                    cohort.append(self._begin(queue.popleft()))
+                cohorts[k] = cohort
+                ended = []
+                asked[k] = self._ask(cohort, ended)
+                rows += [self._row(lv, result) for lv, result in ended]
+                done = {id(lv) for lv, _ in ended}
+                cohorts[k] = [lv for lv in cohort if id(lv) not in done]
         return rows
 
     def _begin(self, sched: ScheduledGame) -> _Live:
@@ -182,9 +206,9 @@ class Referee:
             tuple(lv.state.history()),
         )
 
-    def _round(self, live: list[_Live]) -> list[tuple[_Live, MatchResult]]:
-        """One move in every game in flight; the games that ended."""
-        ended: list[tuple[_Live, MatchResult]] = []
+    def _ask(self, live: list[_Live], ended: list) -> list[_Asked]:
+        """Send every host the observations of ``live`` waiting on it (games that cannot be
+        asked end at once, into ``ended``); what was sent."""
         asks: dict[str, list[tuple[_Live, int]]] = defaultdict(list)
         for lv in live:
             seat = lv.state.current_player()
@@ -193,18 +217,27 @@ class Referee:
         for spec, items in asks.items():
             batch = self._send(spec, items, ended)
             if batch is not None:
-                sent.append((spec, items, batch.masks))
-        for spec, items, masks in sent:
+                sent.append(_Asked(spec, items, batch.masks, self.hosts[spec].generation))
+        return sent
+
+    def _collect(self, sent: list[_Asked]) -> list[tuple[_Live, MatchResult]]:
+        """Read the replies to ``sent`` and play the moves; the games that ended."""
+        ended: list[tuple[_Live, MatchResult]] = []
+        for asked in sent:
+            host = self.hosts[asked.spec]
             try:
-                reply = self.hosts[spec].receive()
+                if host.generation != asked.generation:
+                    raise HostError("crashed: agent process died (in another game)")
+                reply = host.receive()
             except HostError as exc:
-                ended += [(lv, self._result(lv, (seat, exc.reason))) for lv, seat in items]
+                ended += [(lv, self._result(lv, (seat, exc.reason))) for lv, seat in asked.items]
                 continue
-            for (lv, seat), action, mask in zip(items, reply.actions, masks, strict=True):
+            for (lv, seat), action, mask in zip(
+                asked.items, reply.actions, asked.masks, strict=True
+            ):
                 reason = reply.errors.get(lv.slot(seat))
-                if reason is None and not (
-                    action is not None and 0 <= action < len(mask) and mask[action]
-                ):
+                legal = action is not None and 0 <= action < len(mask) and mask[action]
+                if reason is None and not legal:
                     reason = f"illegal action {action}"
                 if reason is not None:
                     ended.append((lv, self._result(lv, (seat, reason))))

@@ -95,7 +95,7 @@ class LiarsDiceGame(Game):
         self.elimination: bool = p["mode"] == "elimination"
         self.players: int = p["players"]
         """Seats (``num_players``, as a plain attribute for the hot paths)."""
-        self.layout = encoding.Layout(p["players"], self.dice, self.sides)
+        self.layout = encoding.layout(p["players"], self.dice, self.sides)
 
     @property
     def num_distinct_actions(self) -> int:
@@ -145,6 +145,16 @@ class LiarsDiceGame(Game):
             for n in range(self.total_dice + 1)
         ]
 
+    @cached_property
+    def bid_masks(self) -> list[np.ndarray]:
+        """For ``n`` dice in play, the int8 mask of the bid ids with quantity <= n (not Liar)."""
+        masks = []
+        for bids in self.bids_by_dice_in_play:
+            mask = np.zeros(self.liar + 1, dtype=np.int8)
+            mask[bids] = 1
+            masks.append(mask)
+        return masks
+
     def matches(self, die: int, face: int) -> bool:
         """Whether a die showing ``die`` counts for a bid on ``face`` (wild rule)."""
         return die == face or (die == self.wild_face and face != self.wild_face)
@@ -159,6 +169,7 @@ class LiarsDiceState(State):
     __slots__ = (
         "_history",
         "_in_play",
+        "_mask",
         "_player",
         "_returns",
         "_roll_seat",
@@ -191,6 +202,8 @@ class LiarsDiceState(State):
         self._returns: list[float] = [0.0] * n
         self._in_play: int = game.total_dice
         self._history: list[int] = []
+        self._mask: np.ndarray | None = None
+        """The legal mask of this position once computed (cleared by :meth:`apply_action`)."""
 
     # -- queries ---------------------------------------------------------------------------
     def dice_in_play(self) -> int:
@@ -212,6 +225,26 @@ class LiarsDiceState(State):
         if not self.bids:
             return list(bids)
         return bids[bisect_right(bids, self.bids[-1]) :] + [self.game.liar]
+
+    def legal_actions_mask(self) -> np.ndarray:
+        """int8 mask of the legal player actions (all zero at chance and terminal nodes).
+
+        Computed once per position (each call returns a fresh copy).
+        """
+        mask = self._mask
+        if mask is None:
+            mask = self._mask = self._legal_mask()
+        return mask.copy()
+
+    def _legal_mask(self) -> np.ndarray:
+        game = self.game
+        if self._player < 0:
+            return np.zeros(game.liar + 1, dtype=np.int8)
+        mask = game.bid_masks[self._in_play].copy()
+        if self.bids:
+            mask[: self.bids[-1] + 1] = 0
+            mask[game.liar] = 1
+        return mask
 
     def returns(self) -> list[float]:
         return list(self._returns)
@@ -267,6 +300,7 @@ class LiarsDiceState(State):
             self.bidders.append(player)
             self._player = self.next_seat(player)
         self._history.append(int(action))
+        self._mask = None
 
     def _check_chance(self, action: int) -> None:
         if not isinstance(action, (int, np.integer)) or not 0 <= action < self.game.sides:
@@ -336,7 +370,8 @@ class LiarsDiceState(State):
 
     # -- views -----------------------------------------------------------------------------
     def observation_tensor(self, player: int) -> np.ndarray:
-        check_player(self, player)
+        if type(player) is not int or not 0 <= player < self.game.players:
+            check_player(self, player)
         return self.game.layout.observation(self, player)
 
     def global_state_tensor(self) -> np.ndarray:
@@ -361,4 +396,5 @@ class LiarsDiceState(State):
         new._in_play = self._in_play
         new._returns = list(self._returns)
         new._history = list(self._history)
+        new._mask = None
         return new

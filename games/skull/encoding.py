@@ -43,9 +43,10 @@ seat order, ``to_move`` being the absolute seat to act.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -57,10 +58,42 @@ if TYPE_CHECKING:
 NUM_PHASES = 8
 """Number of :class:`~games.skull.rules.Phase` values."""
 
-_PrivateTable = tuple[tuple[int, ...], int, int, int, int]
-"""Offsets of one seat's private data: stack positions, hand roses/skulls, lost roses/skulls."""
-_Tables = tuple[Any, ...]
-"""The public index tables of :meth:`Layout._public_tables`, then a :data:`_PrivateTable`."""
+_Row = tuple[int, ...]
+_PrivateTable = tuple[dict[tuple[int, ...], _Row], int, int, int, int]
+"""One seat's private tables (see :meth:`Layout._private_table`)."""
+_SizesTable = tuple[tuple[tuple[tuple[tuple[_Row, ...], ...], ...], ...], ...]
+"""Per seat, by hand size, mat size, discs lost and points: the indices of their encodings."""
+
+
+def _size_indices(sizes: _SizesTable, state: SkullState, points: list[int]) -> list[int]:
+    """The indices of every seat's hand size, mat size, discs lost and points.
+
+    See :meth:`Layout._public_tables`; every zipped sequence has one item per seat.
+    """
+    idx: list[int] = []
+    for row, h_r, h_s, stack, l_r, l_s, n in zip(
+        sizes, state.hand_roses, state.hand_skulls, state.stacks, state.lost_roses,
+        state.lost_skulls, points, strict=False,
+    ):  # fmt: skip
+        idx += row[h_r + h_s][len(stack)][l_r + l_s][n]
+    return idx
+
+
+class _PublicTables(NamedTuple):
+    """Index tables of the public slices for one origin (see :meth:`Layout._public_tables`)."""
+
+    sizes: _SizesTable
+    out: _Row
+    passed: _Row
+    roses: tuple[tuple[_Row, ...], ...]
+    skull: _Row
+    bids: tuple[_Row, ...]
+    no_bids: _Row
+    to_move: _Row
+    first_player: _Row
+    challenger: _Row
+    phase: int
+    high_bid: int
 
 
 @dataclass(frozen=True)
@@ -119,128 +152,143 @@ class Layout:
         """Length of the global state."""
         return self.state_slices["high_bid"].stop
 
+    # -- encoders ------------------------------------------------------------------------------
+    # The encoders look up precomputed index tables (per observer, seats already made relative)
+    # and set the listed indices of a zero array in one ``put``: no per-slot numpy call.
+
     @cached_property
-    def _observation_tables(self) -> tuple[_Tables, ...]:
-        """Per observer: the index tables of the local observation (public block at 0)."""
+    def _observation_tables(self) -> tuple[tuple[_PublicTables, _PrivateTable], ...]:
+        """Per observer: the index tables of the local observation."""
         sl = self.observation_slices
-        own = (
+        own = self._private_table(
             sl["own_stack"].start,
             sl["own_hand_roses"].start,
             sl["own_hand_skulls"].start,
             sl["own_lost_roses"].start,
             sl["own_lost_skulls"].start,
         )
-        return tuple(
-            (*self._public_tables(sl, origin), self._private_table(own))
-            for origin in range(self.players)
-        )
+        return tuple((self._public_tables(sl, origin), own) for origin in range(self.players))
 
     @cached_property
-    def _state_tables(self) -> tuple[_Tables, tuple[_PrivateTable, ...]]:
+    def _state_tables(self) -> tuple[_PublicTables, tuple[_PrivateTable, ...]]:
         """The index tables of the global state: public ones, then every seat's private one."""
         sl = self.state_slices
         r, s, d = self.roses, self.skulls, self.discs
         private = tuple(
             self._private_table(
-                (
-                    sl["stacks"].start + seat * d * 2,
-                    sl["hand_roses"].start + seat * (r + 1),
-                    sl["hand_skulls"].start + seat * (s + 1),
-                    sl["lost_roses"].start + seat * (r + 1),
-                    sl["lost_skulls"].start + seat * (s + 1),
-                )
+                sl["stacks"].start + seat * d * 2,
+                sl["hand_roses"].start + seat * (r + 1),
+                sl["hand_skulls"].start + seat * (s + 1),
+                sl["lost_roses"].start + seat * (r + 1),
+                sl["lost_skulls"].start + seat * (s + 1),
             )
             for seat in range(self.players)
         )
-        return (*self._public_tables(sl, 0), None), private
+        return self._public_tables(sl, 0), private
 
-    def _public_tables(self, sl: dict[str, slice], origin: int) -> tuple[Any, ...]:
+    def _public_tables(self, sl: dict[str, slice], origin: int) -> _PublicTables:
         """Index tables of the public slices, seats taken relative to ``origin``.
 
-        Each per-seat table is a tuple indexed by ABSOLUTE seat, so the encoder never computes
-        a relative seat: ``hand[seat][n]`` is the index of "``seat`` holds ``n`` discs",
-        ``lost[seat][n]`` the indices of the thermometer of ``n`` discs lost, and so on.
+        Every per-seat table is a tuple indexed by ABSOLUTE seat (the rotation is built in):
+        ``sizes[seat][h][m][x][k]`` holds the indices of "``h`` discs in hand, ``m`` on the
+        mat, ``x`` lost (a thermometer), ``k`` points"; ``roses[seat][n]`` the indices of a
+        thermometer of ``n``; ``bids[seat][n]`` the index of "highest bid ``n``"; ``out[seat]``
+        etc. the index of a per-seat flag. ``phase`` and ``high_bid`` are slice starts.
         """
         p, d, w, m = self.players, self.discs, self.wins_needed, self.max_bid
 
-        def rel(name: str, width: int) -> list[int]:  # start of each absolute seat's block
-            return [sl[name].start + ((seat - origin) % p) * width for seat in range(p)]
-
-        def one_hot(name: str, width: int) -> tuple[tuple[int, ...], ...]:
-            return tuple(tuple(range(b, b + width)) for b in rel(name, width))
+        def rel(name: str, width: int = 1) -> tuple[int, ...]:  # each absolute seat's block
+            return tuple(sl[name].start + ((seat - origin) % p) * width for seat in range(p))
 
         def thermometer(name: str) -> tuple[tuple[tuple[int, ...], ...], ...]:
             return tuple(tuple(tuple(range(b, b + n)) for n in range(d + 1)) for b in rel(name, d))
 
-        return (
-            one_hot("hand_size", d + 1),
-            one_hot("mat_size", d + 1),
-            one_hot("points", w + 1),
-            tuple(rel("out", 1)),
-            thermometer("lost"),
-            tuple(rel("passed", 1)),
-            thermometer("revealed_roses"),
-            tuple(rel("skull_revealed", 1)),
-            one_hot("seat_bid", m + 1),
-            tuple(rel("to_move", 1)),
-            tuple(rel("first_player", 1)),
-            tuple(rel("challenger", 1)),
-            sl["phase"].start,
-            sl["high_bid"].start,
+        lost = thermometer("lost")
+        sizes = tuple(
+            tuple(
+                tuple(
+                    tuple(
+                        tuple((hand + h, mat + k, pts + n, *lost[seat][x]) for n in range(w + 1))
+                        for x in range(d + 1)
+                    )
+                    for k in range(d + 1)
+                )
+                for h in range(d + 1)
+            )
+            for seat, (hand, mat, pts) in enumerate(
+                zip(
+                    rel("hand_size", d + 1),
+                    rel("mat_size", d + 1),
+                    rel("points", w + 1),
+                    strict=True,
+                )
+            )
+        )
+        bids = tuple(tuple(range(b, b + m + 1)) for b in rel("seat_bid", m + 1))
+        return _PublicTables(
+            sizes=sizes,
+            out=rel("out"),
+            passed=rel("passed"),
+            roses=thermometer("revealed_roses"),
+            skull=rel("skull_revealed"),
+            bids=bids,
+            no_bids=tuple(row[0] for row in bids),
+            to_move=rel("to_move"),
+            first_player=rel("first_player"),
+            challenger=rel("challenger"),
+            phase=sl["phase"].start,
+            high_bid=sl["high_bid"].start,
         )
 
-    def _private_table(self, offsets: tuple[int, int, int, int, int]) -> _PrivateTable:
-        """``(stack positions, hand roses, hand skulls, lost roses, lost skulls)`` offsets.
+    def _private_table(
+        self, stack: int, hand_r: int, hand_s: int, lost_r: int, lost_s: int
+    ) -> _PrivateTable:
+        """One seat's private tables, from the starts of its slices.
 
-        ``stack positions[pos]`` is the index of "a rose at ``pos``" (a skull is the next one).
+        The first item maps every possible stack (a tuple of kinds, bottom first) to the
+        indices of its encoding; the others are the starts of the one-hot slices.
         """
-        stack, hand_r, hand_s, lost_r, lost_s = offsets
-        return (
-            tuple(stack + 2 * pos for pos in range(self.discs)),
-            hand_r,
-            hand_s,
-            lost_r,
-            lost_s,
-        )
+        stacks = {
+            kinds: tuple(stack + 2 * pos + kind for pos, kind in enumerate(kinds))
+            for n in range(self.discs + 1)
+            for kinds in itertools.product((0, 1), repeat=n)
+        }
+        return stacks, hand_r, hand_s, lost_r, lost_s
 
     @staticmethod
-    def _public_indices(tables: _Tables, state: SkullState) -> list[int]:
-        """The indices of the public slices that are 1 (see :meth:`_public_tables`)."""
-        (hand, mat, pts, gone, lost, passed, roses, skull, seat_bid, to_move, first, challenger,
-         phase, high_bid, _) = tables  # fmt: skip
-        stacks = state.stacks
-        idx = [row[r + s] for row, r, s in zip(hand, state.hand_roses, state.hand_skulls)]
-        idx += [row[len(stack)] for row, stack in zip(mat, stacks)]
-        idx += [row[min(n, len(row) - 1)] for row, n in zip(pts, state.points)]
+    def _public_indices(t: _PublicTables, state: SkullState) -> list[int]:
+        """The indices of the public slices that are 1."""
+        try:
+            idx = _size_indices(t.sizes, state, state.points)
+        except IndexError:  # more points than wins_needed (not reached by the rules): clip
+            w = len(t.sizes[0][0][0][0]) - 1
+            idx = _size_indices(t.sizes, state, [min(n, w) for n in state.points])
         if any(state.out):
-            idx += [i for i, flag in zip(gone, state.out) if flag]
-        if any(state.lost_roses) or any(state.lost_skulls):
-            for row, r, s in zip(lost, state.lost_roses, state.lost_skulls):
-                idx += row[r + s]
+            idx += [i for i, flag in zip(t.out, state.out, strict=True) if flag]
         if any(state.passed):
-            idx += [i for i, flag in zip(passed, state.passed) if flag]
+            idx += [i for i, flag in zip(t.passed, state.passed, strict=True) if flag]
         if any(state.revealed):
             for seat, n in enumerate(state.revealed):
                 if n:
-                    stack = stacks[seat]
+                    stack = state.stacks[seat]
                     shown = stack[len(stack) - n :]
                     n_roses = shown.count(0)
-                    idx += roses[seat][n_roses]
+                    idx += t.roses[seat][n_roses]
                     if len(shown) > n_roses:
-                        idx.append(skull[seat])
-        highest = [0] * len(seat_bid)
-        for seat, n in state.auction:  # n = 0 for a pass
-            if n > highest[seat]:
-                highest[seat] = n
-        idx += [row[n] for row, n in zip(seat_bid, highest)]
-        idx.append(phase + state.phase)
-        idx.append(first[state.first_player])
-        idx.append(high_bid + state.bid)
-        player = state._player
-        if player >= 0:
-            idx.append(to_move[player])
+                        idx.append(t.skull[seat])
+        if state.auction:
+            highest = [0] * len(t.bids)
+            for seat, n in state.auction:  # n = 0 for a pass
+                if n > highest[seat]:
+                    highest[seat] = n
+            idx += [row[n] for row, n in zip(t.bids, highest, strict=True)]
+        else:
+            idx += t.no_bids
+        idx += (t.phase + state.phase, t.first_player[state.first_player], t.high_bid + state.bid)
+        if state._player >= 0:
+            idx.append(t.to_move[state._player])
         if state.challenger >= 0:
-            idx.append(challenger[state.challenger])
+            idx.append(t.challenger[state.challenger])
         return idx
 
     @staticmethod
@@ -248,8 +296,8 @@ class Layout:
         idx: list[int], table: _PrivateTable, state: SkullState, seat: int
     ) -> None:
         """Append to ``idx`` the indices of ``seat``'s private data that are 1."""
-        stack_pos, hand_r, hand_s, lost_r, lost_s = table
-        idx += [pos + kind for pos, kind in zip(stack_pos, state.stacks[seat])]
+        stacks, hand_r, hand_s, lost_r, lost_s = table
+        idx += stacks[tuple(state.stacks[seat])]
         idx += (
             hand_r + state.hand_roses[seat],
             hand_s + state.hand_skulls[seat],
@@ -259,19 +307,25 @@ class Layout:
 
     def observation(self, state: SkullState, player: int) -> np.ndarray:
         """The local observation of ``player`` (see the module docstring)."""
-        tables = self._observation_tables[player]
-        idx = self._public_indices(tables, state)
-        self._private_indices(idx, tables[-1], state, player)
+        public, private = self._observation_tables[player]
+        idx = self._public_indices(public, state)
+        self._private_indices(idx, private, state, player)
         out = np.zeros(self.observation_size, dtype=np.float32)
         out.put(idx, 1.0)
         return out
 
     def global_state(self, state: SkullState) -> np.ndarray:
         """The privileged global state, absolute seats (see the module docstring)."""
-        tables, private = self._state_tables
-        idx = self._public_indices(tables, state)
+        public, private = self._state_tables
+        idx = self._public_indices(public, state)
         for seat, table in enumerate(private):
             self._private_indices(idx, table, state, seat)
         out = np.zeros(self.state_size, dtype=np.float32)
         out.put(idx, 1.0)
         return out
+
+
+@cache
+def layout(players: int, roses: int, skulls: int, wins_needed: int) -> Layout:
+    """The :class:`Layout` of a configuration, shared by its games (its tables are built once)."""
+    return Layout(players, roses, skulls, wins_needed)

@@ -157,7 +157,9 @@ class SkullGame(Game):
             _action_string(t, arg) for t, arg in self.action_table
         )
         """The rule book string of every player action id."""
-        self.layout = encoding.Layout(n, self.roses, self.skulls, self.wins_needed)
+        self.layout = encoding.layout(n, self.roses, self.skulls, self.wins_needed)
+        self.action_count: int = self.starter_base + n
+        """``num_distinct_actions``, as a plain attribute for the hot paths."""
 
     def _build_action_table(self) -> tuple[tuple[ActionType, int], ...]:
         n = self.num_players
@@ -172,7 +174,7 @@ class SkullGame(Game):
 
     @property
     def num_distinct_actions(self) -> int:
-        return self.starter_base + self.num_players
+        return self.action_count
 
     @property
     def max_chance_outcomes(self) -> int:
@@ -248,7 +250,7 @@ class SkullState(State):
     """
 
     __slots__ = (
-        "_history", "_on_mats", "_player", "_returns", "_roses_found", "auction", "bid",
+        "_history", "_mask", "_on_mats", "_player", "_returns", "_roses_found", "auction", "bid",
         "bidder", "challenger", "first_player", "flips", "game", "hand_roses", "hand_skulls",
         "lost_roses", "lost_skulls", "out", "passed", "phase", "points", "results", "revealed",
         "stacks", "winner",
@@ -298,6 +300,8 @@ class SkullState(State):
         self._on_mats: int = 0
         self._returns: list[float] = [0.0] * n
         self._history: list[int] = []
+        self._mask: np.ndarray | None = None
+        """The legal mask of this position once computed (cleared by :meth:`apply_action`)."""
 
     # -- queries -------------------------------------------------------------------------------
     def discs_on_mats(self) -> int:
@@ -369,6 +373,33 @@ class SkullState(State):
             return [self.game.starter_base + s for s in self.players_in()]
         return []
 
+    def legal_actions_mask(self) -> np.ndarray:
+        """int8 mask of the legal player actions (all zero at chance and terminal nodes).
+
+        Computed once per position (each call returns a fresh copy).
+        """
+        mask = self._mask
+        if mask is None:
+            mask = self._mask = self._legal_mask()
+        return mask.copy()
+
+    def _legal_mask(self) -> np.ndarray:
+        mask = np.zeros(self.game.action_count, dtype=np.int8)
+        phase, p = self.phase, self._player
+        if phase is _PLACEMENT or phase is _ADD_OR_BID:
+            if self.hand_roses[p]:
+                mask[0] = 1
+            if self.hand_skulls[p]:
+                mask[1] = 1
+            if phase is _ADD_OR_BID:
+                mask[2 : self._on_mats + 2] = 1
+        elif phase is _BIDDING:
+            mask[self.bid + 2 : self._on_mats + 2] = 1
+            mask[self.game.pass_action] = 1
+        elif p >= 0:
+            mask[self.legal_actions()] = 1
+        return mask
+
     def _places(self, p: int) -> list[int]:
         if self.hand_roses[p]:
             return [0, 1] if self.hand_skulls[p] else [0]
@@ -418,6 +449,7 @@ class SkullState(State):
             action = int(action)
         _HANDLERS[self.phase](self, action)
         self._history.append(action)
+        self._mask = None
 
     def _illegal(self, action: int) -> IllegalActionError:
         name = (
@@ -619,8 +651,10 @@ class SkullState(State):
 
     # -- views ---------------------------------------------------------------------------------
     def observation_tensor(self, player: int) -> np.ndarray:
-        check_player(self, player)
-        return self.game.layout.observation(self, int(player))
+        if type(player) is not int or not 0 <= player < len(self.out):
+            check_player(self, player)
+            player = int(player)
+        return self.game.layout.observation(self, player)
 
     def global_state_tensor(self) -> np.ndarray:
         return self.game.layout.global_state(self)
@@ -650,6 +684,7 @@ class SkullState(State):
         new._player, new._roses_found, new._on_mats = self._player, self._roses_found, self._on_mats
         new._returns = self._returns[:]
         new._history = self._history[:]
+        new._mask = None
         return new
 
 
