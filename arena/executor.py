@@ -42,6 +42,8 @@ from arena.schedule import ScheduledGame
 MAX_KILLS = 3
 """A game whose worker dies this many times is forfeited by the agent that was playing."""
 
+MIN_CHUNK = 32
+"""Games per chunk at least (when there are enough): each chunk costs a round trip and a commit."""
 MAX_BARREN_BREAKS = 8
 """Pool breaks in a row with no chunk finished in between before the run gives up."""
 
@@ -97,7 +99,7 @@ def default_chunk_size(todo: int, options: RunOptions) -> int:
     if options.chunk_size is not None:
         return options.chunk_size
     share = -(-todo // (2 * options.workers))
-    return max(1, min(4 * options.batch_size, share))
+    return max(1, min(max(MIN_CHUNK, 4 * options.batch_size), share))
 
 
 class LocalExecutor:

@@ -76,48 +76,11 @@ CREATE INDEX IF NOT EXISTS games_by_tournament ON games (tournament_id);
 """
 """Version 1: the tables of ladders written before versions were recorded (user_version 0)."""
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS agents (
-    id INTEGER PRIMARY KEY,
-    spec TEXT NOT NULL,
-    content_hash TEXT NOT NULL DEFAULT '',
-    label TEXT NOT NULL DEFAULT '',
-    created REAL NOT NULL,
-    UNIQUE (spec, content_hash)
-);
-CREATE TABLE IF NOT EXISTS tournaments (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    game TEXT NOT NULL,
-    game_key TEXT NOT NULL,
-    config TEXT NOT NULL,
-    total_games INTEGER NOT NULL,
-    created REAL NOT NULL,
-    finished REAL
-);
-CREATE TABLE IF NOT EXISTS games (
-    id INTEGER PRIMARY KEY,
-    tournament_id INTEGER NOT NULL REFERENCES tournaments(id),
-    idx INTEGER NOT NULL,
-    pairing INTEGER NOT NULL,
-    deal_index INTEGER NOT NULL,
-    rotation INTEGER NOT NULL,
-    deal INTEGER NOT NULL,
-    seeds TEXT NOT NULL,
-    seats TEXT NOT NULL,
-    agent_ids TEXT NOT NULL,
-    returns TEXT NOT NULL,
-    ranking TEXT NOT NULL,
-    winner INTEGER,
-    moves INTEGER NOT NULL,
-    duration REAL NOT NULL,
-    forfeits TEXT NOT NULL,
-    history TEXT NOT NULL,
-    finished_at REAL NOT NULL,
-    UNIQUE (tournament_id, idx)
-);
-CREATE INDEX IF NOT EXISTS games_by_tournament ON games (tournament_id);
-"""
+SCHEMA = SCHEMA_V1.replace(
+    "content_hash TEXT NOT NULL DEFAULT '',\n",
+    "content_hash TEXT NOT NULL DEFAULT '',\n    label TEXT NOT NULL DEFAULT '',\n",
+    1,
+)
 """The current schema (:data:`SCHEMA_VERSION`), for a new ladder."""
 
 MIGRATIONS: dict[int, tuple[str, ...]] = {

@@ -61,7 +61,9 @@ SCENARIOS = [
         ],
     ),
 ]
-"""Configurations, and the pairs of agents played in each (the last pair: neural only)."""
+"""Configurations, how many times ``--games`` to play there (a duel game is 50 times shorter
+than a Skull game: enough games that start-up does not dominate), and the pairs of agents
+(the last pair: neural agents only)."""
 
 
 def engine_rate(name: str, params: dict, seconds: float = 2.0) -> float:
@@ -115,14 +117,17 @@ def _row(config: str, what: str, rate: float, raw: float) -> None:
 def main() -> None:
     """Print the table (Markdown)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--games", type=int, default=2000, help="games per tournament (about)")
+    parser.add_argument(
+        "--games", type=int, default=2000, help="games per Skull tournament (the duel: 20x)"
+    )
     parser.add_argument("--ray", action="store_true", help="add the Ray rows (2-node cluster)")
     parser.add_argument("--only", help="only the configuration of this game")
     args = parser.parse_args()
     print("| configuration | what | games/s | of raw engine |\n|---|---|---|---|")
-    for name, params, pairs in SCENARIOS:
+    for name, params, scale, pairs in SCENARIOS:
         if args.only and name != args.only:
             continue
+        count = args.games * scale
         label = _label(name, params)
         raw = engine_rate(name, params)
         _row(label, "raw engine, random moves", raw, raw)
@@ -133,13 +138,13 @@ def main() -> None:
             for isolation in ("none", "process"):
                 for batch in (1, DEFAULT_BATCH_SIZE):
                     options = RunOptions(workers=1, batch_size=batch)
-                    rate = tournament_rate(name, params, agents, isolation, args.games, options)
+                    rate = tournament_rate(name, params, agents, isolation, count, options)
                     _row(label, f"{who}, isolation={isolation}, batch {batch}, 1 worker", rate, raw)
             options = RunOptions(workers=2)
-            rate = tournament_rate(name, params, agents, "process", args.games, options)
+            rate = tournament_rate(name, params, agents, "process", count, options)
             _row(label, f"{who}, isolation=process, batch 64, 2 workers", rate, raw)
             if args.ray:
-                rate = ray_rate(name, params, agents, args.games)
+                rate = ray_rate(name, params, agents, count)
                 _row(label, f"{who}, isolation=process, Ray 2-node cluster, 2 actors", rate, raw)
 
 
