@@ -45,7 +45,8 @@ MAX_KILLS = 3
 MIN_CHUNK = 32
 """Games per chunk at least (when there are enough): each chunk costs a round trip and a commit."""
 MAX_BARREN_BREAKS = 8
-"""Pool breaks in a row with no chunk finished in between before the run gives up."""
+"""Breaks of the main pool in a row, with no game finished in between, before the run gives up
+(workers that cannot start, say)."""
 
 _REFEREE: Referee | None = None
 
@@ -58,7 +59,9 @@ class Chunk:
     breaks: int = 0
 
 
-def _init_worker(config_json: str, options_json: str, log_path: str, status_dir: str) -> None:
+def _init_worker(
+    config_json: str, options_json: str, log_path: str, status_dir: str, recording: bool
+) -> None:
     """Worker start: die with the driver, ignore Ctrl-C, build the referee."""
     from arena.tournament import TournamentConfig
 
@@ -77,6 +80,7 @@ def _init_worker(config_json: str, options_json: str, log_path: str, status_dir:
 
     config = TournamentConfig.from_json(json.loads(config_json))
     _REFEREE = Referee(config, RunOptions(**json.loads(options_json)), log, record)
+    _REFEREE.recording = recording  # only the quarantine worker: a file write per request
     # a worker told to exit by the pool stops its hosts' process groups on the way out
     mp_util.Finalize(None, _REFEREE.close, exitpriority=10)
 
@@ -118,12 +122,12 @@ class LocalExecutor:
         )
         self._pools: list[ProcessPoolExecutor] = []
 
-    def _pool(self, workers: int) -> ProcessPoolExecutor:
+    def _pool(self, workers: int, recording: bool = False) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=mp.get_context("spawn"),
             initializer=_init_worker,
-            initargs=self._initargs,
+            initargs=(*self._initargs, recording),
         )
         self._pools.append(pool)
         return pool
@@ -144,11 +148,11 @@ class LocalExecutor:
             if stop():  # finish the chunks being played, drop those not started
                 for future in [f for f in inflight if f.cancel()]:
                     del inflight[future]
-            while queue and not stop() and len(inflight) < 2 * self.options.workers:
+            while queue and not stop() and len(inflight) < self.options.workers:
                 chunk = queue.popleft()
                 inflight[pool.submit(_play_chunk, _tasks(chunk))] = chunk
             if quarantine and not jailed and not stop():
-                jail = jail or self._pool(1)
+                jail = jail or self._pool(1, recording=True)
                 chunk = quarantine.popleft()
                 jailed[jail.submit(_play_chunk, _tasks(chunk))] = chunk
             done, _ = wait([*inflight, *jailed], timeout=0.5, return_when=FIRST_COMPLETED)
@@ -163,7 +167,7 @@ class LocalExecutor:
                     continue
                 barren = 0
                 yield rows
-            if broken or jail_broken:
+            if broken:  # the quarantine's deaths end in a forfeit: they cannot loop
                 barren += 1
                 if barren > MAX_BARREN_BREAKS:
                     raise RuntimeError(
@@ -184,6 +188,7 @@ class LocalExecutor:
                 for chunk in jail_broken:
                     chunk.breaks += 1
                     if chunk.breaks >= MAX_KILLS:
+                        barren = 0
                         yield [self._blame(chunk.games[0], pids)]
                     else:
                         quarantine.append(chunk)

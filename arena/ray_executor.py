@@ -188,10 +188,14 @@ class GameActor:
 
         return ray.get_runtime_context().get_node_id()
 
-    def play(self, games: list[tuple]) -> list[dict[str, Any]]:
-        """Play a chunk of games (as ``dataclasses.astuple``); their rows."""
+    def play(self, games: list[tuple], recording: bool = False) -> list[dict[str, Any]]:
+        """Play a chunk of games (as ``dataclasses.astuple``); their rows.
+
+        ``recording``: note each request in the status file (a suspect game played alone).
+        """
         if self._referee is None:
             self._referee = self._build()
+        self._referee.recording = recording
         local = self._to_local
         chunk = [ScheduledGame(*g) for g in games]
         chunk = [
@@ -374,7 +378,8 @@ class RayExecutor:
             if slot is None or slot.load + _weight(chunk) > PER_ACTOR:
                 return
             queue.popleft()
-            ref = slot.handle.play.remote([dataclasses.astuple(g) for g in chunk.games])
+            suspect = chunk.breaks >= SPLIT_AFTER and len(chunk.games) == 1
+            ref = slot.handle.play.remote([dataclasses.astuple(g) for g in chunk.games], suspect)
             inflight[ref] = (slot, chunk)
             slot.chunks.append(ref)
             slot.load += _weight(chunk)

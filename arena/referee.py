@@ -103,7 +103,8 @@ class Referee:
         options: batch size, sandbox and agent limits.
         log: where the agents' stdout and stderr go (None: discarded).
         on_request: called with ``(spec, [(game index, seat), ...])`` before each request to
-            a host (the executor records it to blame an agent that kills its worker).
+            a host while :attr:`recording` is true (an executor playing a suspect game alone
+            records it, to blame the agent if the worker dies).
     """
 
     def __init__(
@@ -119,6 +120,7 @@ class Referee:
         self.game = games.make(config.game, **config.params)
         self.batch_size = options.batch_size
         self.on_request = on_request
+        self.recording = False
         inline = config.isolation == "none"
         sandboxed = False if inline else use_sandbox(options.sandbox)
         limits = HostLimits(
@@ -279,7 +281,7 @@ class Referee:
         items[:] = keep
         if not keep:
             return None
-        if self.on_request is not None:
+        if self.recording and self.on_request is not None:
             self.on_request(spec, [(lv.sched.index, seat) for lv, seat in keep])
         batch = self._batch(host.needs_text, keep, resets, self._drops.pop(spec, []))
         try:

@@ -45,6 +45,7 @@ SCENARIOS = [
     (
         "liars_dice",
         {"players": 2, "dice": 1, "mode": "single_round"},
+        20,
         [
             ("random", "agents.random:RandomAgent"),
             ("random", "heuristic"),
@@ -54,6 +55,7 @@ SCENARIOS = [
     (
         "skull",
         {"players": 4},
+        1,
         [
             ("random", "agents.random:RandomAgent"),
             ("random", "heuristic"),
