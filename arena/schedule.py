@@ -30,6 +30,8 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 FORMATS = ("round-robin", "gauntlet")
 
 
@@ -112,8 +114,26 @@ def schedule_size(agents: Sequence[str], players: int, fmt: str, games_per_pairi
     return tables * games_per_pairing * players
 
 
+def legacy_derive(root: int, stream: str, *key: int) -> int:
+    """Seeds of tournaments created before version 2 of the seeding (``SeedSequence``, one
+    stream: a guessable root gives the deals away); kept so that they resume identically."""
+    full = (*key[:2],) if stream == "deal" else (*key[:3], key[3] + 1)
+    state = np.random.SeedSequence(root, spawn_key=full).generate_state(1, np.uint32)
+    return int(state[0])
+
+
+SEEDINGS = {1: legacy_derive, 2: derive}
+"""Seed derivations by version; new tournaments use :data:`SEEDING`."""
+SEEDING = 2
+
+
 def make_schedule(
-    agents: Sequence[str], players: int, fmt: str, games_per_pairing: int, seed: int
+    agents: Sequence[str],
+    players: int,
+    fmt: str,
+    games_per_pairing: int,
+    seed: int,
+    seeding: int = SEEDING,
 ) -> list[ScheduledGame]:
     """The full schedule: pairings x deals x rotations, in that order.
 
@@ -122,12 +142,13 @@ def make_schedule(
     """
     if games_per_pairing < 1:
         raise ValueError(f"games_per_pairing must be at least 1, got {games_per_pairing}")
+    seed_of = SEEDINGS[seeding]
     games: list[ScheduledGame] = []
     for p, table in enumerate(pairings(agents, players, fmt)):
         for d in range(games_per_pairing):
-            deal = derive(seed, "deal", p, d)
+            deal = seed_of(seed, "deal", p, d)
             for r, seats in enumerate(rotations(table)):
                 index = len(games)
-                seeds = tuple(derive(seed, "agent", p, d, r, s) for s in range(players))
+                seeds = tuple(seed_of(seed, "agent", p, d, r, s) for s in range(players))
                 games.append(ScheduledGame(index, p, d, r, seats, deal, seeds))
     return games

@@ -31,6 +31,7 @@ from arena.options import RunOptions, check_timeout
 from arena.players import DEFAULT_MOVE_TIMEOUT
 from arena.schedule import (
     FORMATS,
+    SEEDING,
     ScheduledGame,
     make_schedule,
     pairings,
@@ -67,6 +68,8 @@ class TournamentConfig:
     """``process``: every agent in its own host process (safe); ``none``: in the worker."""
     hashes: dict[str, str] = field(default_factory=dict)
     """Content hash of each agent package at creation; hosts refuse a package that changed."""
+    seeding: int = SEEDING
+    """Version of the seed derivation (tournaments stored before version 2 resume with 1)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", games.make(self.game, **self.params).params)
@@ -106,7 +109,12 @@ class TournamentConfig:
     def schedule(self) -> list[ScheduledGame]:
         """The games of this tournament, in schedule order."""
         return make_schedule(
-            self.agents, self.players, self.format, self.games_per_pairing, self.seed
+            self.agents,
+            self.players,
+            self.format,
+            self.games_per_pairing,
+            self.seed,
+            self.seeding,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -115,8 +123,8 @@ class TournamentConfig:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TournamentConfig:
-        """The config stored by :meth:`to_json`."""
-        return cls(**{**data, "agents": tuple(data["agents"])})
+        """The config stored by :meth:`to_json` (by this version or an earlier one)."""
+        return cls(**{"seeding": 1, **data, "agents": tuple(data["agents"])})
 
 
 def check_config(config: TournamentConfig, options: RunOptions | None = None) -> None:

@@ -270,3 +270,15 @@ def test_a_ladder_with_another_schema_is_refused_and_loses_nothing(tmp_path):
     assert len(err) == 1 and "extra" in err[0], err
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM tournaments").fetchone() == (0,)
+
+
+def test_a_tournament_stored_by_the_previous_version_resumes_with_its_own_seeds():
+    stored = {"game": "liars_dice", "params": DUEL, "agents": ["a", "b", "c"], "seed": 7}
+    stored |= {"format": "round-robin", "games_per_pairing": 3, "move_timeout": 10.0}
+    stored |= {"isolation": "process"}
+    config = TournamentConfig.from_json(stored)
+    assert config.seeding == 1 and not config.secret_seed
+    # the values the previous version (SeedSequence, one stream) gave this schedule
+    game = make_schedule(["a", "b", "c"], 3, "round-robin", 3, 7, seeding=1)[4]
+    assert (game.deal, game.seeds) == (1834709978, (227123106, 3959015253, 1832584045))
+    assert TournamentConfig(agents=("a", "b")).seeding == 2
