@@ -127,39 +127,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """The columns of each table at :data:`SCHEMA_VERSION` (version 1 has no ``agents.label``)."""
 
-ROW_KEYS = (
-    "idx",
-    "pairing",
-    "deal_index",
-    "rotation",
-    "deal",
-    "seeds",
-    "seats",
-    "returns",
-    "ranking",
-    "winner",
-    "moves",
-    "duration",
-    "forfeits",
-    "history",
+ROW_KEYS = tuple(
+    k for k in COLUMNS["games"] if k not in ("id", "tournament_id", "agent_ids", "finished_at")
 )
 """The keys of a game row given to :meth:`Ladder.record_games` (``hashes`` is optional)."""
 
 _JSON_COLUMNS = ("seeds", "seats", "agent_ids", "returns", "ranking", "forfeits", "history")
-_SAME_GAME = (
-    "pairing",
-    "deal_index",
-    "rotation",
-    "deal",
-    "seeds",
-    "seats",
-    "agent_ids",
-    "returns",
-    "ranking",
-    "winner",
-    "moves",
-    "forfeits",
-    "history",
+_SAME_GAME = tuple(
+    k
+    for k in COLUMNS["games"]
+    if k not in ("id", "tournament_id", "idx", "duration", "finished_at")
 )
 """What must match for a game offered again to be the same game (not duration, finished_at)."""
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
