@@ -208,7 +208,12 @@ def _refuse_with_resume(args: argparse.Namespace) -> None:
 
 
 def _check_anchor(anchor: tuple[str, float] | None, agents: Sequence[str]) -> None:
-    if anchor is not None and anchor[0] not in agents:
+    """Refuse an anchor that is not one of ``agents`` (bare, or labelled ``SPEC@HASH``)."""
+    if (
+        anchor is not None
+        and anchor[0] not in agents
+        and anchor[0].rpartition("@")[0] not in agents
+    ):
         raise UsageError(
             f"--anchor {anchor[0]!r} is not one of the tournament's agents: {', '.join(agents)}"
         )
