@@ -49,6 +49,8 @@ MAX_REPLY_BYTES = 4 << 20
 DEFAULT_LOAD_TIMEOUT = 120.0
 """Seconds a host may take to start and load its agent (importing torch takes a while)."""
 PIPE_BYTES = 1 << 20
+TMP_BYTES = 64 << 20
+"""Size of a sandboxed host's private /tmp (a tmpfs: memory the address-space limit misses)."""
 _PR_SET_PDEATHSIG = 1
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
@@ -107,7 +109,8 @@ def bwrap_works() -> bool:
     path = shutil.which("bwrap")
     if path is None:
         return False
-    probe = [path, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"]
+    probe = [path, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent"]
+    probe += ["--size", str(TMP_BYTES), "--tmpfs", "/tmp", "true"]  # --size: bubblewrap 0.8
     try:
         return subprocess.run(probe, capture_output=True, timeout=10).returncode == 0
     except (OSError, subprocess.SubprocessError):
@@ -211,6 +214,8 @@ def bwrap_prefix(extra: Sequence[str]) -> list[str]:
         "/proc",
         "--dev",
         "/dev",
+        "--size",
+        str(TMP_BYTES),
         "--tmpfs",
         "/tmp",
     ]
