@@ -107,6 +107,11 @@ def _open_ladder(path: str | None, *, readonly: bool = False):
 
 
 # -- commands ---------------------------------------------------------------------------------
+def plain(text: str) -> str:
+    """Docstring text for a terminal: reStructuredText double backticks dropped."""
+    return text.replace("``", "")
+
+
 def _games_table() -> list[dict[str, object]]:
     rows = []
     for cls in games.list_games():
@@ -126,9 +131,12 @@ def cmd_games(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     for row in rows:
-        print(f"{row['game']}: {row['doc']}")
+        print(f"{row['game']}: {plain(row['doc'])}")
         for p in row["params"]:
-            print(f"  {p['name']:<13} {p['allowed']:<36} default {p['default']!r:<16} {p['doc']}")
+            print(
+                f"  {p['name']:<13} {p['allowed']:<36} default {p['default']!r:<16} "
+                f"{plain(p['doc'])}"
+            )
         print()
     return 0
 
@@ -151,10 +159,23 @@ def cmd_agents(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        for row in rows:
-            print(f"{row['spec']:<24} {row['status']}")
+        print(format_agents(rows))
         print("\nAlso: a path to an agent package, zoo:NAME, or module.path:factory.")
     return 0
+
+
+def format_agents(rows: Sequence[dict[str, str]]) -> str:
+    """Spec and status columns, the status cut with "..." to the terminal width (at least 60)."""
+    width = max(shutil.get_terminal_size().columns, 60)
+    spec_width = max(len(row["spec"]) for row in rows)
+    room = max(width - spec_width - 1, 10)
+    lines = []
+    for row in rows:
+        status = row["status"]
+        if len(status) > room:
+            status = status[: room - 3].rstrip() + "..."
+        lines.append(f"{row['spec']:<{spec_width}} {status}")
+    return "\n".join(lines)
 
 
 RESUME_FIXED = (
@@ -395,16 +416,67 @@ def format_ratings(table) -> str:
     return "\n".join(lines)
 
 
+def key_params(key: str) -> dict[str, Any]:
+    """The parameters stored in a game configuration key (``game{json}``)."""
+    return json.loads("{" + key.partition("{")[2])
+
+
+def _param_filter(args: argparse.Namespace) -> dict[str, str]:
+    """``--param`` of ladder/report/export as text, checked against ``--game`` when given."""
+    wanted = parse_params(args.param)
+    if args.game:
+        specs = {spec.name: spec for spec in games.game_class(args.game).PARAMS}
+        for name, value in wanted.items():
+            if name not in specs:
+                raise UsageError(
+                    f"unknown parameter {name!r} for game {args.game!r}: "
+                    f"parameters are {', '.join(specs)}"
+                )
+            specs[name].validate(value)  # a value the game never allows -> ValueError
+    return wanted
+
+
+def _matches(key: str, wanted: dict[str, str]) -> bool:
+    params = key_params(key)
+    return all(name in params and str(params[name]) == value for name, value in wanted.items())
+
+
 def _selected_games(ladder, args: argparse.Namespace) -> dict[str, list]:
-    """Games grouped by configuration, filtered by --tournament / --game."""
-    rows = ladder.games(tournament=getattr(args, "tournament", None))
+    """Games grouped by configuration, filtered by --tournament / --game / --param."""
     if args.game:
         games.game_class(args.game)  # unknown game -> error
+    wanted = _param_filter(args)
+    rows = ladder.games(tournament=getattr(args, "tournament", None))
+    if args.game:
         rows = [g for g in rows if g.game_key.startswith(args.game + "{")]
     grouped: dict[str, list] = {}
     for g in rows:
-        grouped.setdefault(g.game_key, []).append(g)
+        if _matches(g.game_key, wanted):
+            grouped.setdefault(g.game_key, []).append(g)
     return grouped
+
+
+def selection_options(keys: Sequence[str]) -> list[str]:
+    """For each key, the ``--game G --param K=V ...`` that selects it among ``keys`` alone.
+
+    Only the parameters whose values differ among ``keys`` are named, so the options are short
+    and can be pasted after the command that matched them all.
+    """
+    stored = {key: key_params(key) for key in keys}
+    names = sorted({name for params in stored.values() for name in params})
+    differ = [n for n in names if len({str(p.get(n)) for p in stored.values()}) > 1]
+    out = []
+    for key, params in stored.items():
+        options = [f"--game {key.partition('{')[0]}"]
+        options += [f"--param {n}={params[n]}" for n in differ if n in params]
+        out.append(" ".join(options))
+    return out
+
+
+def _filters(args: argparse.Namespace) -> str:
+    """The ``--game`` / ``--param`` filters of a command, as text for a message."""
+    given = ([args.game] if args.game else []) + list(args.param or [])
+    return " of " + " ".join(given) if given else ""
 
 
 def _require_db(path: str | None) -> None:
@@ -428,7 +500,7 @@ def cmd_ladder(args: argparse.Namespace) -> int:
         print(json.dumps({k: t.to_dict(orient="records") for k, t in tables.items()}, indent=2))
         return 0
     if not tables:
-        print("the ladder has no games" + (f" of {args.game}" if args.game else ""))
+        print("the ladder has no games" + _filters(args))
     for key, table in tables.items():
         print(f"{describe_key(key)}  ({len(grouped[key])} games)")
         print(format_ratings(table) + "\n")
@@ -460,11 +532,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     with _open_ladder(args.db, readonly=True) as ladder:
         grouped = _selected_games(ladder, args)
     if not grouped:
-        raise UsageError("no games match (see --tournament / --game)")
+        raise UsageError("no games match (see --tournament, --game, --param)")
     if len(grouped) > 1:
         raise UsageError(
-            "several game configurations match; choose one with --tournament or --game: "
-            + ", ".join(grouped)
+            f"{len(grouped)} game configurations match; choose one by adding its options: "
+            + " | ".join(selection_options(list(grouped)))
         )
     ((key, rows),) = grouped.items()
     table = report.ratings_table(rows, anchor=parse_anchor(args.anchor))
@@ -577,7 +649,8 @@ def _add_tournament_parser(sub) -> None:
         "--games-per-pairing",
         type=int,
         metavar="N",
-        help="deals per table, at least 1; each is played in every seat rotation (default 10)",
+        help="deals per table, at least 1; each is played in every seat rotation (default 10; "
+        f"{DEFAULT_TOURNAMENT['games_per_pairing']} for the no-argument duel)",
     )
     g.add_argument(
         "--seed",
@@ -679,21 +752,108 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+JSON_HELP = "print JSON instead of text"
+
+SELECT_HELP = (
+    "--param K=V keeps the configurations whose stored parameter K is V (repeatable), "
+    "e.g. --game liars_dice --param players=3."
+)
+
+
+def _add_selection(p: argparse.ArgumentParser, tournament: bool) -> None:
+    """``--tournament`` (optional), ``--game`` and ``--param``: which games to read."""
+    if tournament:
+        p.add_argument("--tournament", metavar="NAME", help="only the games of this tournament")
+    p.add_argument("--game", help="only this game (see `arena games`)")
+    p.add_argument(
+        "--param",
+        action="append",
+        metavar="K=V",
+        help="only configurations whose parameter K is V (repeatable)",
+    )
+
+
+def _add_ladder_parsers(sub) -> None:
+    """``ladder``, ``export`` and ``report``: read the ladder, never write it."""
+    anchor_help = "the agent pinned at RATING (default: random=0 when random plays, else mean 0)"
+    p = sub.add_parser(
+        "ladder",
+        help="ratings of every game configuration in the ladder",
+        description="Print a ratings table for every game configuration in the ladder "
+        "(ratings only compare games of one configuration). " + SELECT_HELP,
+    )
+    _add_selection(p, tournament=False)
+    p.add_argument("--anchor", metavar="SPEC=RATING", help=anchor_help)
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    _add_db(p)
+    p.set_defaults(func=cmd_ladder)
+
+    p = sub.add_parser(
+        "export",
+        help="write the ladder's games as CSV",
+        description="Write the selected games of the ladder as CSV, one row per game. "
+        + SELECT_HELP,
+    )
+    p.add_argument("--out", default="-", metavar="FILE", help="CSV file (default: stdout)")
+    _add_selection(p, tournament=True)
+    _add_db(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "report",
+        help="ratings, head-to-head and seat tables; CSV; plot",
+        description="Ratings, head-to-head crosstable and win rate by seat of one game "
+        "configuration; the filters must leave exactly one (the error lists the options that "
+        "choose each). " + SELECT_HELP,
+    )
+    _add_selection(p, tournament=True)
+    p.add_argument("--anchor", metavar="SPEC=RATING", help=anchor_help)
+    p.add_argument("--plot", metavar="FILE.png", help="write a ratings plot")
+    p.add_argument("--csv", metavar="DIR", help="write the tables as CSV files")
+    _add_db(p)
+    p.set_defaults(func=cmd_report)
+
+
+def _fill_missing_docs(sub) -> None:
+    """Give sub-commands registered elsewhere (arena/cli_train.py) a description and a
+    ``--json`` help where they lack them: the description defaults to the one-line help."""
+    helps = {action.dest: action.help for action in sub._choices_actions}
+    for name, parser in sub.choices.items():
+        if not parser.description and helps.get(name):
+            text = helps[name]
+            parser.description = text[0].upper() + text[1:] + "."
+        for action in parser._actions:
+            if action.help is None and "--json" in action.option_strings:
+                action.help = JSON_HELP
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``arena`` command."""
     parser = argparse.ArgumentParser(
         prog="arena",
         description="Skull and Liar's Dice: engines, agents, tournaments and ratings.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    p = sub.add_parser("games", help="list the games and their parameters")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", help="what to do (arena COMMAND --help for more)"
+    )
+    p = sub.add_parser(
+        "games",
+        help="list the games and their parameters",
+        description="List the games and, for each parameter, its allowed values, default and "
+        "meaning (the values `--param K=V` accepts).",
+    )
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
     p.set_defaults(func=cmd_games)
 
-    p = sub.add_parser("agents", help="list agent specs (and whether they can play a game)")
-    p.add_argument("--game", help="check each agent against this game")
-    p.add_argument("--param", action="append", metavar="K=V", help="game parameter")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser(
+        "agents",
+        help="list agent specs (and whether they can play a game)",
+        description="List the agent specs; with --game (and --param), say whether each can play "
+        "that configuration, or why not.",
+    )
+    p.add_argument("--game", help="check each agent against this game (see `arena games`)")
+    p.add_argument("--param", action="append", metavar="K=V", help="game parameter (repeatable)")
+    p.add_argument("--json", action="store_true", help=JSON_HELP + " (with the full reasons)")
     p.set_defaults(func=cmd_agents)
 
     _add_tournament_parser(sub)
@@ -701,29 +861,8 @@ def build_parser() -> argparse.ArgumentParser:
     from arena.cli_train import add_parsers
 
     add_parsers(sub)
-
-    p = sub.add_parser("ladder", help="ratings of every game configuration in the ladder")
-    p.add_argument("--game", help="only this game")
-    p.add_argument("--anchor", metavar="SPEC=RATING")
-    p.add_argument("--json", action="store_true")
-    _add_db(p)
-    p.set_defaults(func=cmd_ladder)
-
-    p = sub.add_parser("export", help="write the ladder's games as CSV")
-    p.add_argument("--out", default="-", metavar="FILE", help="CSV file (default: stdout)")
-    p.add_argument("--game")
-    p.add_argument("--tournament", metavar="NAME")
-    _add_db(p)
-    p.set_defaults(func=cmd_export)
-
-    p = sub.add_parser("report", help="ratings, head-to-head and seat tables; CSV; plot")
-    p.add_argument("--tournament", metavar="NAME")
-    p.add_argument("--game")
-    p.add_argument("--anchor", metavar="SPEC=RATING")
-    p.add_argument("--plot", metavar="FILE.png", help="write a ratings plot")
-    p.add_argument("--csv", metavar="DIR", help="write the tables as CSV files")
-    _add_db(p)
-    p.set_defaults(func=cmd_report)
+    _add_ladder_parsers(sub)
+    _fill_missing_docs(sub)
     return parser
 
 

@@ -50,7 +50,8 @@ DEFAULT_LOAD_TIMEOUT = 120.0
 """Seconds a host may take to start and load its agent (importing torch takes a while)."""
 PIPE_BYTES = 1 << 20
 TMP_BYTES = 64 << 20
-"""Size of a sandboxed host's private /tmp (a tmpfs: memory the address-space limit misses)."""
+"""Size of a sandboxed host's private /tmp and /dev/shm (tmpfs: memory that the address-space
+limit does not count); the rest of its /dev is read-only."""
 _PR_SET_PDEATHSIG = 1
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
@@ -213,6 +214,12 @@ def bwrap_prefix(extra: Sequence[str]) -> list[str]:
         "--proc",
         "/proc",
         "--dev",
+        "/dev",
+        "--size",
+        str(TMP_BYTES),
+        "--tmpfs",
+        "/dev/shm",
+        "--remount-ro",
         "/dev",
         "--size",
         str(TMP_BYTES),
