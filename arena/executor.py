@@ -40,7 +40,8 @@ from arena.referee import Referee, row_of
 from arena.schedule import ScheduledGame
 
 MAX_KILLS = 3
-"""A game whose worker dies this many times is forfeited by the agent that was playing."""
+"""Breaks after which a game that also kills its quarantine worker is forfeited by the agent
+that was to move (twice in its chunk, once alone, then once in quarantine)."""
 
 MIN_CHUNK = 32
 """Games per chunk at least (when there are enough): each chunk costs a round trip and a commit."""
@@ -215,7 +216,7 @@ class LocalExecutor:
                 _, items = json.loads((self.status_dir / str(pid)).read_text())
                 seat = next((s for i, s in items if i == game.index), seat)
         reason = (
-            f"crashed: the worker process died {MAX_KILLS} times while this game was played "
+            "crashed: the worker process died every time this game was played "
             "(the last time alone, with this agent to move)"
         )
         return forfeit_row(game, seat, reason)
