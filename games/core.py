@@ -297,6 +297,28 @@ class State(ABC):
         return self.render()
 
 
+class MaskCache:
+    """Mixin for a :class:`State`: the legal mask computed once per position.
+
+    The state implements ``_legal_mask()`` and sets ``self._mask = None`` whenever the position
+    changes (``apply_action``) and in the copies it makes (``clone``).
+    """
+
+    _mask: np.ndarray | None = None
+
+    def _legal_mask(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def legal_actions_mask(self) -> np.ndarray:
+        """int8 mask of the legal player actions (all zero at chance and terminal nodes).
+
+        Computed once per position (each call returns a fresh copy).
+        """
+        if self._mask is None:
+            self._mask = self._legal_mask()
+        return self._mask.copy()
+
+
 def named_slices(sizes: list[tuple[str, int]]) -> dict[str, slice]:
     """Consecutive named slices of one flat array, from ``(name, size)`` pairs in order."""
     out, start = {}, 0

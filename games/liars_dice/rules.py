@@ -18,7 +18,16 @@ from typing import Any
 
 import numpy as np
 
-from games.core import CHANCE, TERMINAL, Game, IllegalActionError, ParamSpec, State, check_player
+from games.core import (
+    CHANCE,
+    TERMINAL,
+    Game,
+    IllegalActionError,
+    MaskCache,
+    ParamSpec,
+    State,
+    check_player,
+)
 from games.liars_dice import encoding
 from games.liars_dice.render import render_state
 
@@ -163,7 +172,7 @@ class LiarsDiceGame(Game):
         return LiarsDiceState(self)
 
 
-class LiarsDiceState(State):
+class LiarsDiceState(MaskCache, State):
     """A position of Liar's Dice. See the module docstring for the action ids."""
 
     __slots__ = (
@@ -225,16 +234,6 @@ class LiarsDiceState(State):
         if not self.bids:
             return list(bids)
         return bids[bisect_right(bids, self.bids[-1]) :] + [self.game.liar]
-
-    def legal_actions_mask(self) -> np.ndarray:
-        """int8 mask of the legal player actions (all zero at chance and terminal nodes).
-
-        Computed once per position (each call returns a fresh copy).
-        """
-        mask = self._mask
-        if mask is None:
-            mask = self._mask = self._legal_mask()
-        return mask.copy()
 
     def _legal_mask(self) -> np.ndarray:
         game = self.game

@@ -31,7 +31,16 @@ from typing import Any
 
 import numpy as np
 
-from games.core import CHANCE, TERMINAL, Game, IllegalActionError, ParamSpec, State, check_player
+from games.core import (
+    CHANCE,
+    TERMINAL,
+    Game,
+    IllegalActionError,
+    MaskCache,
+    ParamSpec,
+    State,
+    check_player,
+)
 from games.skull import encoding
 from games.skull.render import render_state
 
@@ -243,7 +252,7 @@ def _action_string(kind: ActionType, arg: int) -> str:
     return f"starter {arg}"
 
 
-class SkullState(State):
+class SkullState(MaskCache, State):
     """A position of Skull. See the module docstring for the action ids.
 
     Per-seat data are plain lists indexed by absolute seat; disc kinds are :class:`Disc` ints.
@@ -372,16 +381,6 @@ class SkullState(State):
         if phase is _CHOOSE_STARTER:
             return [self.game.starter_base + s for s in self.players_in()]
         return []
-
-    def legal_actions_mask(self) -> np.ndarray:
-        """int8 mask of the legal player actions (all zero at chance and terminal nodes).
-
-        Computed once per position (each call returns a fresh copy).
-        """
-        mask = self._mask
-        if mask is None:
-            mask = self._mask = self._legal_mask()
-        return mask.copy()
 
     def _legal_mask(self) -> np.ndarray:
         mask = np.zeros(self.game.action_count, dtype=np.int8)
