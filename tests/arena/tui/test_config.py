@@ -76,6 +76,10 @@ def test_defaults():
         assert best in DEFAULT_OPPONENTS and config.opponents == (best,) * 3
     assert make_config("liars_dice").params["dice"] == 5
     assert "heuristic" in DEFAULT_OPPONENTS and DEFAULT_OPPONENTS[-1] == "random"
+    # the strongest bundled agent of each default table, not the heuristic it beats
+    assert make_config("liars_dice").opponents == ("zoo:liars-dice",) * 3
+    assert make_config("skull").opponents == ("zoo:skull",) * 3
+    assert make_config("liars_dice", params={"dice": 3}).opponents == ("heuristic",) * 3
 
 
 def test_one_spec_per_seat():
