@@ -402,15 +402,16 @@ def describe_key(key: str) -> str:
     return game + " " + " ".join(f"{k}={v}" for k, v in values.items())
 
 
-def format_ratings(table) -> str:
-    """The ratings table as aligned text."""
+def format_ratings(table, marked: Sequence[str] = ()) -> str:
+    """The ratings table as aligned text; agents in ``marked`` get a ``*`` before their rank."""
     lines = [
-        f"{'rank':>4}  {'agent':<28} {'rating':>7} {'-':>5} {'+':>5} {'games':>6} "
+        f"{'rank':>5}  {'agent':<28} {'rating':>7} {'-':>5} {'+':>5} {'games':>6} "
         f"{'score':>6} {'win%':>6}"
     ]
     for r in table.itertuples():
+        rank = f"{'*' if r.agent in marked else ''}{r.rank}"
         lines.append(
-            f"{r.rank:>4}  {r.agent:<28} {r.rating:>7.0f} {r.minus:>5.0f} {r.plus:>5.0f} "
+            f"{rank:>5}  {r.agent:<28} {r.rating:>7.0f} {r.minus:>5.0f} {r.plus:>5.0f} "
             f"{r.games:>6} {r.score:>6.3f} {100 * r.win_rate:>5.1f}%"
         )
     return "\n".join(lines)

@@ -41,8 +41,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _place_on_ladder(spec: str, cfg, args: argparse.Namespace) -> int:
     """Register the agent and play a placement gauntlet against the ladder's agents."""
     from arena import tournament as tour
-    from arena.cli import format_ratings
+    from arena.cli import _run_with_progress, default_workers, describe_key, format_ratings
     from arena.ladder import Ladder, game_key
+    from arena.options import RunOptions
     from arena.report import ratings_table
 
     with Ladder(args.db) as ladder:
@@ -54,9 +55,14 @@ def _place_on_ladder(spec: str, cfg, args: argparse.Namespace) -> int:
             games_per_pairing=args.placement_games,
         )  # fmt: skip
         row = tour.create(ladder, config, f"placement-{cfg.agent_name}-{Path(spec).parent.name}")
-        tour.run(ladder, row)
-        print(format_ratings(ratings_table(ladder.games(key=key))))
-    return 0
+        options = RunOptions(workers=default_workers())
+        summary = _run_with_progress(ladder, row, options, quiet=args.quiet)
+        played = ladder.games(key=key)
+        table = ratings_table(played)
+        new = [a for a in table.agent if a == spec or a.startswith(spec + "@")]
+        print(f"\n{describe_key(key)}: {len(played)} games; * marks the new agent")
+        print(format_ratings(table, marked=new))
+    return 130 if summary.interrupted and summary.remaining else 0
 
 
 def cmd_exploitability(args: argparse.Namespace) -> int:
