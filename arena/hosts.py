@@ -251,14 +251,33 @@ def _host_env(sandboxed: bool) -> dict[str, str]:
     }
 
 
-def _limit_child(limits: HostLimits) -> None:
-    """Run in the child between fork and exec: die with the referee, then the limits."""
+def user_processes() -> int:
+    """How many processes (and threads: each counts) this user runs now (0 if unknown)."""
+    uid, count = os.getuid(), 0
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0
+    for entry in entries:
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry}/task"))
+    return count
+
+
+def _limit_child(limits: HostLimits, processes: int) -> None:
+    """Run in the child between fork and exec: die with the referee, then the limits.
+
+    ``processes`` is the RLIMIT_NPROC to set: it counts every process of the user, so it is
+    the user's current count plus the host's allowance (root is not bound by it).
+    """
     die_with_parent()
     mib = 1 << 20
     for which, value in (
         (resource.RLIMIT_AS, limits.memory_mb * mib),
         (resource.RLIMIT_CPU, limits.cpu_seconds),
-        (resource.RLIMIT_NPROC, limits.processes),
+        (resource.RLIMIT_NPROC, processes),
         (resource.RLIMIT_FSIZE, limits.file_mb * mib),
         (resource.RLIMIT_CORE, 0),
     ):
@@ -331,7 +350,9 @@ class ProcessHost:
                 env=_host_env(self.sandboxed),
                 cwd="/tmp" if self.sandboxed else None,
                 start_new_session=True,
-                preexec_fn=functools.partial(_limit_child, self.limits),
+                preexec_fn=functools.partial(
+                    _limit_child, self.limits, user_processes() + self.limits.processes
+                ),
             )
         finally:
             os.close(to_host[0])

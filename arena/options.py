@@ -21,7 +21,8 @@ DEFAULT_AGENT_MEMORY_MB = 4096
 DEFAULT_AGENT_CPU_SECONDS = 3600
 """CPU seconds one agent host may use in total before the OS stops it (it is restarted)."""
 DEFAULT_AGENT_PROCESSES = 64
-"""Processes and threads an agent host may start (RLIMIT_NPROC; only enforced in a sandbox)."""
+"""Processes and threads an agent host may start beyond those its user already runs
+(RLIMIT_NPROC; not binding for root)."""
 MAX_WORKERS = 256
 
 
