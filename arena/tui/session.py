@@ -75,7 +75,11 @@ class GameSession:
         chance_seed, *agent_seeds = np.random.SeedSequence(seed).generate_state(
             1 + config.players, np.uint32
         )
-        self._chance = np.random.default_rng(int(chance_seed))
+        self.deal = int(chance_seed)
+        """Seed of the chance stream (recorded with the game)."""
+        self.agent_seeds = tuple(int(s) for s in agent_seeds)
+        """Each seat's agent seed (the human's is drawn too, and recorded, but unused)."""
+        self._chance = np.random.default_rng(self.deal)
         self.names: list[str] = [
             "you" if s == self.seat else f"seat {s} ({spec})" for s, spec in enumerate(config.seats)
         ]
@@ -95,7 +99,7 @@ class GameSession:
         self.tournament: str | None = None
         for s, player in self.players.items():
             try:
-                player.reset(self.game, s, int(agent_seeds[s]))
+                player.reset(self.game, s, self.agent_seeds[s])
             except Forfeit as exc:  # like arena.match: an agent that cannot start forfeits
                 self._forfeit(s, exc.reason)
                 return
@@ -236,7 +240,7 @@ class GameSession:
             return self.tournament
         config = self.config
         seats = list(config.seats)
-        sched = ScheduledGame(0, 0, 0, 0, tuple(seats), 0, (0,) * len(seats))
+        sched = ScheduledGame(0, 0, 0, 0, tuple(seats), self.deal, self.agent_seeds)
         info = {"kind": "play", "game": config.game, "params": config.params, "agents": seats}
         with Ladder(config.db) as ladder:
             name = play_name()

@@ -7,9 +7,11 @@ import re
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from arena.ladder import Ladder, game_key
+from arena.match import sample_chance
 from arena.tui.game_screen import GameScreen
 from arena.tui.liars_dice import LiarsDiceScreen
 from arena.tui.screens import ConfirmQuitScreen, EndScreen, HelpScreen
@@ -56,7 +58,15 @@ def _check_recorded(db, app, game: str) -> None:
     session = app.session
     assert row.returns == list(session.result.returns)
     assert row.moves == session.moves and row.history == session.state.history()
-    assert (row.deal, row.seeds, row.pairing, row.index) == (0, [0] * config.players, 0, 0)
+    # the game is stored with the seeds it was played with: its chance stream replays it
+    assert (row.deal, row.seeds) == (session.deal, list(session.agent_seeds))
+    assert (row.pairing, row.index) == (0, 0)
+    assert len(set(row.seeds)) == config.players and row.deal not in (0, *row.seeds)
+    replay, rng = config.make_game().new_initial_state(), np.random.default_rng(row.deal)
+    for action in row.history:
+        if replay.is_chance_node():
+            assert sample_chance(replay, rng.random()) == action
+        replay.apply_action(action)
     assert row.winner == session.result.winner
 
 
