@@ -53,6 +53,8 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
+from arena.match import ranking_of
+
 Outcome: TypeAlias = Sequence[Sequence[str]]
 """A ranking: tie groups of agent ids, best first."""
 
@@ -102,12 +104,7 @@ def ranking_from_returns(
     values = [float(r) for r in returns]
     if not all(math.isfinite(v) for v in values):
         raise ValueError(f"returns must be finite, got {list(returns)!r}")
-    order = sorted(range(len(values)), key=lambda seat: -values[seat])
-    groups: list[list[int]] = []
-    for seat in order:
-        if not groups or values[groups[-1][0]] - values[seat] > tol:
-            groups.append([])
-        groups[-1].append(seat)
+    groups = ranking_of(values, tol)  # the referee's own grouping: one definition of a ranking
     return tuple(tuple(_checked_agent(agents[seat]) for seat in sorted(g)) for g in groups)
 
 
