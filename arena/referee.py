@@ -162,22 +162,25 @@ class Referee:
         sizes = (self.batch_size - self.batch_size // 2, self.batch_size // 2)  # 1 -> (1, 0)
         while queue or any(cohorts):
             for k in (0, 1):
-                ended = self._collect(asked[k])
-                for lv, result in ended:
-                    rows.append(self._row(lv, result))
-                    for seat in lv.generations:
-                        self._drops[lv.sched.seats[seat]].append(lv.slot(seat))
-                done = {id(lv) for lv, _ in ended}
-                cohort = [lv for lv in cohorts[k] if id(lv) not in done]
+                cohort = self._finish(cohorts[k], self._collect(asked[k]), rows)
                 while queue and len(cohort) < sizes[k]:
                     cohort.append(self._begin(queue.popleft()))
-                cohorts[k] = cohort
-                ended = []
+                ended: list[tuple[_Live, MatchResult]] = []
                 asked[k] = self._ask(cohort, ended)
-                rows += [self._row(lv, result) for lv, result in ended]
-                done = {id(lv) for lv, _ in ended}
-                cohorts[k] = [lv for lv in cohort if id(lv) not in done]
+                cohorts[k] = self._finish(cohort, ended, rows)
         return rows
+
+    def _finish(
+        self, cohort: list[_Live], ended: list[tuple[_Live, MatchResult]], rows: list
+    ) -> list[_Live]:
+        """Add the rows of the games that ended; their agents' copies are dropped with the next
+        request to each host; the games of ``cohort`` still in flight."""
+        for lv, result in ended:
+            rows.append(self._row(lv, result))
+            for seat in lv.generations:
+                self._drops[lv.sched.seats[seat]].append(lv.slot(seat))
+        done = {id(lv) for lv, _ in ended}
+        return [lv for lv in cohort if id(lv) not in done]
 
     def _begin(self, sched: ScheduledGame) -> _Live:
         lv = _Live(
