@@ -31,7 +31,6 @@ import hashlib
 import json
 import os
 import re
-import stat
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -61,11 +60,6 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 """Largest ``agent.json`` / ``actor.safetensors`` accepted (also per ``.zip`` member)."""
 MAX_ZIP_MEMBERS = 64
 """Most members a package ``.zip`` may have."""
-MAX_HASH_FILES = MAX_ZIP_MEMBERS
-"""Most files :func:`spec_hash` hashes under one spec (a package set holds a few packages)."""
-MAX_HASH_BYTES = 4 * MAX_FILE_BYTES
-"""Most bytes :func:`spec_hash` reads under one spec (each file at most :data:`MAX_FILE_BYTES`)."""
-_HASH_CHUNK = 1 << 20
 TRAINING_KEYS: dict[str, tuple[type, ...]] = {"steps": (int,), "seed": (int,), "config": (dict,)}
 """Keys every ``training`` object must have, with their JSON types (more keys are free)."""
 _FIELDS: dict[str, type] = {
@@ -748,7 +742,7 @@ def _zoo_factory(name: str) -> AgentFactory:
     return partial(open_agent, path, name=f"zoo:{name}")
 
 
-def _looks_like_path(spec: str) -> bool:
+def looks_like_path(spec: str) -> bool:
     """True when the spec is written as a path (a separator, or a package suffix)."""
     return "/" in spec or os.sep in spec or spec.endswith((".zip", ".json"))
 
@@ -765,112 +759,9 @@ def resolve_spec(spec: str) -> AgentFactory | None:
     if spec.startswith("zoo:"):
         return _zoo_factory(spec.removeprefix("zoo:"))
     path = Path(spec).expanduser()
-    if is_package(path) or sub_packages(path) or (path.exists() and _looks_like_path(spec)):
+    if is_package(path) or sub_packages(path) or (path.exists() and looks_like_path(spec)):
         return partial(open_agent, path)
     return None
-
-
-# --------------------------------------------------------------------------- content hashes
-
-
-def spec_hash(spec: str) -> str:
-    """The identity of what ``spec`` loads: the hex sha256 of its package content, or ``""``.
-
-    ``""`` for built-in agents, plugins and ``module:factory`` specs (code, not content). For
-    ``zoo:NAME``, the hash of the whole zoo entry directory. For a package path (a directory,
-    a directory of packages, a ``.zip``, or an ``agent.json`` whose directory is hashed): the
-    sha256 over the relative name and the bytes of every regular file, in path order. The
-    spec's own path may be a symbolic link, but nothing inside a package may be one; files
-    are read in chunks, after their sizes are checked against :data:`MAX_FILE_BYTES`,
-    :data:`MAX_HASH_FILES` and :data:`MAX_HASH_BYTES`.
-
-    Raises:
-        PackageError: for an unknown zoo name, a symbolic link or special file inside a
-            package, or a package over the size limits.
-    """
-    from agents.base import BUILTINS
-
-    spec = spec.strip()
-    if spec in BUILTINS:
-        return ""
-    if spec.startswith("zoo:"):
-        path = zoo.zoo_path(spec.removeprefix("zoo:"))
-        if path is None:
-            raise PackageError(f"unknown zoo agent {spec!r}: cannot hash it")
-        return hash_package_path(path)
-    path = Path(spec).expanduser()
-    if is_package(path) or sub_packages(path) or (path.exists() and _looks_like_path(spec)):
-        return hash_package_path(path)
-    return ""
-
-
-def hash_package_path(path: str | os.PathLike[str]) -> str:
-    """The content sha256 of a package file or directory (see :func:`spec_hash`)."""
-    path = Path(path)
-    if path.is_file() and path.name == MANIFEST_FILE:
-        path = path.parent
-    if path.is_dir():
-        files = _regular_files(path)
-    elif path.is_file():
-        files = [((path.name,), path.resolve(), path.stat().st_size)]
-    else:
-        raise PackageError(f"agent package {path}: not a regular file or directory")
-    _check_hash_bounds(path, files)
-    digest = hashlib.sha256()
-    for parts, file, size in files:
-        digest.update("/".join(parts).encode())
-        _hash_file(digest, file, size)
-    return digest.hexdigest()
-
-
-def _regular_files(root: Path) -> list[tuple[tuple[str, ...], Path, int]]:
-    """``(relative parts, path, size)`` of every file under ``root``, by path; no links."""
-    found = []
-    for directory, dirnames, filenames in os.walk(root, followlinks=False):
-        for name in [*dirnames, *filenames]:
-            entry = Path(directory) / name
-            mode = entry.lstat().st_mode
-            if stat.S_ISLNK(mode):
-                raise PackageError(
-                    f"agent package {root}: {entry.relative_to(root)} is a symbolic link "
-                    "(a package must hold regular files only)"
-                )
-            if stat.S_ISDIR(mode):
-                continue
-            if not stat.S_ISREG(mode):
-                raise PackageError(
-                    f"agent package {root}: {entry.relative_to(root)} is not a regular file"
-                )
-            found.append((entry.relative_to(root).parts, entry, entry.lstat().st_size))
-            if len(found) > MAX_HASH_FILES:
-                raise PackageError(f"agent package {root}: more than {MAX_HASH_FILES} files")
-    return sorted(found)
-
-
-def _check_hash_bounds(root: Path, files: Sequence[tuple[tuple[str, ...], Path, int]]) -> None:
-    """Refuse, before reading anything, a file or a total over the limits."""
-    for parts, _, size in files:
-        if size > MAX_FILE_BYTES:
-            raise PackageError(
-                f"agent package {root}: {'/'.join(parts)} is over {MAX_FILE_BYTES} bytes"
-            )
-    if sum(size for _, _, size in files) > MAX_HASH_BYTES:
-        raise PackageError(f"agent package {root}: over {MAX_HASH_BYTES} bytes in all")
-
-
-def _hash_file(digest: Any, file: Path, size: int) -> None:
-    """Feed ``file`` to ``digest`` in chunks, refusing a link or a file that grew."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    fd = os.open(file, flags)
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise PackageError(f"agent package file {file} is not a regular file")
-        left = size + 1
-        while chunk := fh.read(min(_HASH_CHUNK, left)):
-            left -= len(chunk)
-            digest.update(chunk)
-        if left <= 0:
-            raise PackageError(f"agent package file {file} changed while it was hashed")
 
 
 def _json_type(kind: type) -> str:

@@ -328,7 +328,7 @@ def cmd_tournament(args: argparse.Namespace) -> int:
 
 def _warn_without_sandbox(isolation: str | None, options) -> None:
     """Say once, on stderr, which protections a run lacks when bubblewrap is missing."""
-    from arena.hosts import bwrap_works, missing_protections
+    from arena.sandbox import bwrap_works, missing_protections
 
     auto = options.sandbox == "auto" and options.executor == "local"
     if isolation == "process" and auto and not bwrap_works():

@@ -33,10 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from arena.hosts import die_with_parent
-from arena.match import MatchResult, forfeit_returns, ranking_of
+from arena.match import MatchResult, forfeit_returns
 from arena.options import RunOptions
 from arena.referee import Referee, row_of
+from arena.sandbox import die_with_parent
 from arena.schedule import ScheduledGame
 
 MAX_KILLS = 3
@@ -246,9 +246,7 @@ class LocalExecutor:
 def forfeit_row(game: ScheduledGame, seat: int, reason: str) -> dict[str, Any]:
     """The row of a game that could not be played because of ``seat``'s agent."""
     returns = forfeit_returns(len(game.seats), seat)
-    ranking = ranking_of(returns)
-    winner = ranking[0][0] if len(ranking[0]) == 1 else None
-    return row_of(game, MatchResult(returns, ranking, winner, 0, 0.0, ((seat, reason),), ()))
+    return row_of(game, MatchResult.of(returns, 0, 0.0, ((seat, reason),)))
 
 
 def _tasks(chunk: Chunk) -> list[tuple]:

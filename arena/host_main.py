@@ -79,7 +79,7 @@ class Host:
         from agents.base import AgentSpecError, load_agent
 
         if expected_hash:
-            from agents.package import spec_hash
+            from agents.content_hash import spec_hash
 
             found = spec_hash(spec)
             if found != expected_hash:

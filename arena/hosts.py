@@ -4,13 +4,11 @@ A host loads one agent spec and answers batches of observations (:mod:`arena.hos
 kinds share one interface (``start``, ``send``, ``receive``, ``close``):
 
 * :class:`ProcessHost` — a child process started with ``subprocess`` (agent code, its factory
-  included, never runs in the referee). In its own session and process group, with a
-  parent-death signal, resource limits (address space, CPU time, processes, file size), a clean
-  environment, stdout/stderr to the tournament's agent log, and, where ``bwrap`` is installed,
-  inside bubblewrap: read-only system and Python paths and its own package only (no ladder, no
-  home directory), no network, its own PID namespace. Replies are JSON, bounded in size, read
-  with a deadline: a host that hangs, dies or answers garbage loses the games it was asked
-  about, and is restarted for the next ones.
+  included, never runs in the referee), in its own session and process group, confined by
+  :mod:`arena.sandbox` (limits, clean environment, bubblewrap where installed), stdout/stderr
+  to the tournament's agent log. Replies are JSON, bounded in size, read with a deadline: a
+  host that hangs, dies or answers garbage loses the games it was asked about, and is
+  restarted for the next ones.
 * :class:`InlineHost` — the agent in the referee's process (``--isolation none``): fast, for
   trusted agents only; errors are still caught and slow moves still forfeit.
 
@@ -20,40 +18,37 @@ What each level protects against is spelled out in docs/security.md.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import functools
-import importlib.util
 import json
 import os
 import pickle
-import resource
 import select
-import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
 from arena.host_main import FRAME, short
+from arena.sandbox import (
+    HostLimits,
+    bwrap_prefix,
+    host_env,
+    limit_child,
+    spec_paths,
+    user_processes,
+)
 
 MAX_REPLY_BYTES = 4 << 20
 """The largest reply a host may send (a few bytes per observation are needed)."""
 DEFAULT_LOAD_TIMEOUT = 120.0
 """Seconds a host may take to start and load its agent (importing torch takes a while)."""
 PIPE_BYTES = 1 << 20
-TMP_BYTES = 64 << 20
-"""Size of a sandboxed host's private /tmp and /dev/shm (tmpfs: memory that the address-space
-limit does not count); the rest of its /dev is read-only."""
-_PR_SET_PDEATHSIG = 1
-_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 
 class HostError(Exception):
@@ -62,16 +57,6 @@ class HostError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class HostLimits:
-    """Resource limits of one agent host (see :class:`arena.options.RunOptions`)."""
-
-    memory_mb: int = 4096
-    cpu_seconds: int = 3600
-    processes: int = 64
-    file_mb: int = 256
 
 
 @dataclass
@@ -98,193 +83,6 @@ class Reply:
     errors: dict[int, str]
 
 
-def die_with_parent() -> None:
-    """Ask the kernel to SIGKILL this process when its parent dies (Linux; else nothing)."""
-    if _LIBC is not None:
-        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-
-@functools.cache
-def bwrap_works() -> bool:
-    """True when bubblewrap is installed and can create its namespaces here."""
-    path = shutil.which("bwrap")
-    if path is None:
-        return False
-    probe = [path, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent"]
-    probe += ["--size", str(TMP_BYTES), "--tmpfs", "/tmp", "true"]  # --size: bubblewrap 0.8
-    try:
-        return subprocess.run(probe, capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
-def use_sandbox(mode: str) -> bool:
-    """Whether hosts run in bubblewrap for ``--sandbox MODE`` (``auto``, ``bwrap``, ``none``).
-
-    Raises:
-        ValueError: ``bwrap`` asked for but not usable.
-    """
-    if mode == "none":
-        return False
-    if mode == "bwrap" and not bwrap_works():
-        raise ValueError(
-            "--sandbox bwrap: bubblewrap is not installed or cannot run here "
-            "(Debian/Ubuntu: apt-get install bubblewrap)"
-        )
-    return bwrap_works()
-
-
-def missing_protections(sandboxed: bool) -> str | None:
-    """The one-line warning for a run without the sandbox (None when sandboxed)."""
-    if sandboxed:
-        return None
-    return (
-        "agents run without a sandbox (bubblewrap not installed or --sandbox none): they can "
-        "read your files (the ladder included), use the network and signal the referee; "
-        "install bubblewrap for untrusted agents (see docs/security.md)"
-    )
-
-
-def _top_level_location(module: str) -> list[str]:
-    """Where the top-level package of ``module`` lives, found without importing anything."""
-    top = module.split(".")[0]
-    try:
-        spec = importlib.util.find_spec(top)
-    except (ImportError, ValueError):
-        return []
-    if spec is None:
-        return []
-    if spec.submodule_search_locations:
-        return list(spec.submodule_search_locations)
-    return [spec.origin] if spec.origin and os.path.exists(spec.origin) else []
-
-
-def spec_paths(spec: str) -> list[str]:
-    """Files and directories the host of ``spec`` must see besides our own packages."""
-    from agents.base import BUILTINS, _entry_points
-
-    if spec in BUILTINS or spec.startswith("zoo:"):
-        return []
-    plugin = _entry_points().get(spec)
-    if plugin is not None:
-        return _top_level_location(plugin.module)
-    if os.path.exists(spec):
-        return [os.path.abspath(spec)]
-    if ":" in spec:
-        return _top_level_location(spec.partition(":")[0])
-    return []
-
-
-def _python_paths() -> list[str]:
-    """The interpreter's own directories and site-packages (not the current directory)."""
-    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    paths = {p for p in sys.path if p and os.path.isabs(p) and os.path.isdir(p)}
-    ours = {str(Path(__file__).resolve().parents[1])}
-    keep = [p for p in paths if p not in ours and any(p.startswith(r) for r in roots)]
-    return sorted(roots | set(keep))
-
-
-def _our_packages() -> list[str]:
-    root = Path(__file__).resolve().parents[1]
-    return [str(root / name) for name in ("games", "agents", "arena") if (root / name).is_dir()]
-
-
-SYSTEM_PATHS = (
-    "/usr",
-    "/lib",
-    "/lib64",
-    "/lib32",
-    "/bin",
-    "/sbin",
-    "/etc/ld.so.cache",
-    "/etc/ld.so.conf",
-    "/etc/ld.so.conf.d",
-    "/etc/localtime",
-    "/etc/alternatives",
-)
-
-
-def bwrap_prefix(extra: Sequence[str]) -> list[str]:
-    """The bubblewrap command line: read-only system, Python and agent paths, nothing else."""
-    args = [
-        shutil.which("bwrap") or "bwrap",
-        "--unshare-all",
-        "--die-with-parent",
-        "--new-session",
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--size",
-        str(TMP_BYTES),
-        "--tmpfs",
-        "/dev/shm",
-        "--remount-ro",
-        "/dev",
-        "--size",
-        str(TMP_BYTES),
-        "--tmpfs",
-        "/tmp",
-    ]
-    bound: set[str] = set()
-    for path in [*SYSTEM_PATHS, *_python_paths(), *_our_packages(), *extra]:
-        real = os.path.realpath(path)
-        if os.path.exists(path) and path not in bound:
-            bound.add(path)
-            args += ["--ro-bind", real, path]
-    return [*args, "--chdir", "/tmp"]
-
-
-def _host_env(sandboxed: bool) -> dict[str, str]:
-    """A clean environment: no ARENA_DB, no credentials, one thread per math library."""
-    pythonpath = [p for p in sys.path if p and os.path.isabs(p)]
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": "/tmp" if sandboxed else os.environ.get("HOME", "/tmp"),
-        "LANG": "C.UTF-8",
-        "PYTHONPATH": os.pathsep.join(pythonpath),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUNBUFFERED": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-    }
-
-
-def user_processes() -> int:
-    """How many processes (and threads: each counts) this user runs now (0 if unknown)."""
-    uid, count = os.getuid(), 0
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return 0
-    for entry in entries:
-        if entry.isdigit():
-            with contextlib.suppress(OSError):
-                if os.stat(f"/proc/{entry}").st_uid == uid:
-                    count += len(os.listdir(f"/proc/{entry}/task"))
-    return count
-
-
-def _limit_child(limits: HostLimits, processes: int) -> None:
-    """Run in the child between fork and exec: die with the referee, then the limits.
-
-    ``processes`` is the RLIMIT_NPROC to set: it counts every process of the user, so it is
-    the user's current count plus the host's allowance (root is not bound by it).
-    """
-    die_with_parent()
-    mib = 1 << 20
-    for which, value in (
-        (resource.RLIMIT_AS, limits.memory_mb * mib),
-        (resource.RLIMIT_CPU, limits.cpu_seconds),
-        (resource.RLIMIT_NPROC, processes),
-        (resource.RLIMIT_FSIZE, limits.file_mb * mib),
-        (resource.RLIMIT_CORE, 0),
-    ):
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(which, (value, value))
-
-
 class ProcessHost:
     """One agent in a child process (sandboxed when ``sandboxed``); restarted after a fault.
 
@@ -306,14 +104,15 @@ class ProcessHost:
         params: dict[str, Any],
         *,
         expected_hash: str = "",
-        limits: HostLimits = HostLimits(),
+        limits: HostLimits | None = None,
         sandboxed: bool = False,
         log: IO[bytes] | None = None,
         move_timeout: float = 10.0,
         load_timeout: float = DEFAULT_LOAD_TIMEOUT,
     ) -> None:
         self.spec, self.game_name, self.params = spec, game_name, params
-        self.expected_hash, self.limits, self.sandboxed = expected_hash, limits, sandboxed
+        self.expected_hash, self.sandboxed = expected_hash, sandboxed
+        self.limits = limits or HostLimits()
         self.log, self.move_timeout, self.load_timeout = log, move_timeout, load_timeout
         self.proc: subprocess.Popen | None = None
         self.generation = 0
@@ -347,11 +146,11 @@ class ProcessHost:
                 stdin=subprocess.DEVNULL,
                 stdout=self.log or subprocess.DEVNULL,
                 stderr=self.log or subprocess.DEVNULL,
-                env=_host_env(self.sandboxed),
+                env=host_env(self.sandboxed),
                 cwd="/tmp" if self.sandboxed else None,
                 start_new_session=True,
                 preexec_fn=functools.partial(
-                    _limit_child, self.limits, user_processes() + self.limits.processes
+                    limit_child, self.limits, user_processes() + self.limits.processes
                 ),
             )
         finally:
@@ -560,13 +359,4 @@ class InlineHost:
 
 
 Host = ProcessHost | InlineHost
-__all__ = [
-    "Batch",
-    "Host",
-    "HostError",
-    "HostLimits",
-    "InlineHost",
-    "ProcessHost",
-    "Reply",
-    "use_sandbox",
-]
+__all__ = ["Batch", "Host", "HostError", "InlineHost", "ProcessHost", "Reply"]

@@ -11,7 +11,7 @@ with ladder tables and version 0 is version 1 (written before versions were reco
 writable ladder is upgraded step by step (:data:`MIGRATIONS`), a newer one is refused, and a
 read-only ladder (``Ladder(path, readonly=True)``) is never written.
 
-Agents are identified by spec and content hash (:func:`agents.package.spec_hash`: ``""`` for
+Agents are identified by spec and content hash (:func:`agents.content_hash.spec_hash`: ``""`` for
 code, the sha256 of the package's files for a package or ``zoo:NAME``), shown as the label
 ``spec@1234abcd`` (:func:`agent_label`), so a retrained package at the same path is a new agent.
 """
@@ -157,13 +157,6 @@ def default_db_path() -> Path:
 def game_key(game: str, params: dict[str, Any]) -> str:
     """The configuration key: ratings compare only games with the same key."""
     return game + json.dumps(params, sort_keys=True, separators=(",", ":"))
-
-
-def content_hash(spec: str) -> str:
-    """The content identity of ``spec``: :func:`agents.package.spec_hash` (``""`` for code)."""
-    from agents.package import spec_hash
-
-    return spec_hash(spec)
 
 
 def agent_label(spec: str, digest: str) -> str:
@@ -366,7 +359,7 @@ class Ladder:
 
         Args:
             spec: the agent spec.
-            digest: its content hash (:func:`content_hash`); computed when None.
+            digest: its content hash (:func:`agents.content_hash.spec_hash`); computed when None.
         """
         digest = self._hash_of(spec) if digest is None else digest
         if (spec, digest) not in self._agent_ids:
@@ -377,7 +370,9 @@ class Ladder:
     def _hash_of(self, spec: str) -> str:
         """The content hash of ``spec``, computed once per connection (rows without hashes)."""
         if spec not in self._hashes:
-            self._hashes[spec] = content_hash(spec)
+            from agents.content_hash import spec_hash  # imports torch: only when needed
+
+            self._hashes[spec] = spec_hash(spec)
         return self._hashes[spec]
 
     def _register(self, spec: str, digest: str) -> int:

@@ -44,6 +44,21 @@ class MatchResult:
     forfeits: tuple[tuple[int, str], ...] = ()
     history: tuple[int, ...] = field(default=(), compare=False)
 
+    @classmethod
+    def of(
+        cls,
+        returns: Sequence[float],
+        moves: int,
+        duration: float,
+        forfeits: Sequence[tuple[int, str]] = (),
+        history: Sequence[int] = (),
+    ) -> MatchResult:
+        """The result of a game that ended with ``returns`` (ranking and winner derived)."""
+        ranking = ranking_of(returns)
+        winner = ranking[0][0] if len(ranking[0]) == 1 else None
+        returns = tuple(float(r) for r in returns)
+        return cls(returns, ranking, winner, moves, duration, tuple(forfeits), tuple(history))
+
 
 def ranking_of(returns: Sequence[float], tol: float = 1e-9) -> tuple[tuple[int, ...], ...]:
     """Group seats by return, best first (equal returns, within ``tol``, tie)."""
@@ -76,17 +91,8 @@ def sample_chance(state: State, u: float) -> int:
 def _result(
     returns: Sequence[float], state: State, moves: int, start: float, forfeits=()
 ) -> MatchResult:
-    ranking = ranking_of(returns)
-    winner = ranking[0][0] if len(ranking[0]) == 1 else None
-    return MatchResult(
-        tuple(float(r) for r in returns),
-        ranking,
-        winner,
-        moves,
-        time.perf_counter() - start,
-        tuple(forfeits),
-        tuple(state.history()),
-    )
+    duration = time.perf_counter() - start
+    return MatchResult.of(returns, moves, duration, forfeits, state.history())
 
 
 def play_match(

@@ -30,8 +30,9 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 
 import games
-from arena.hosts import Batch, HostError, HostLimits, InlineHost, ProcessHost
-from arena.match import MatchResult, forfeit_returns, ranking_of, sample_chance
+from arena.hosts import Batch, HostError, InlineHost, ProcessHost
+from arena.match import MatchResult, forfeit_returns, sample_chance
+from arena.sandbox import HostLimits, use_sandbox
 from arena.schedule import ScheduledGame
 from games.core import State
 
@@ -44,7 +45,7 @@ MAX_SEATS = 8
 
 
 def row_of(sched: ScheduledGame, result: MatchResult) -> dict[str, Any]:
-    """The ladder row of a played game (without the agents' content hashes)."""
+    """The ladder row of a played game (the driver adds the agents' content hashes)."""
     return {
         "idx": sched.index,
         "pairing": sched.pairing,
@@ -114,9 +115,6 @@ class Referee:
         log: IO[bytes] | None = None,
         on_request: Callable[[str, list[tuple[int, int]]], None] | None = None,
     ) -> None:
-        from arena.hosts import use_sandbox
-
-        self.config = config
         self.game = games.make(config.game, **config.params)
         self.batch_size = options.batch_size
         self.on_request = on_request
@@ -176,7 +174,7 @@ class Referee:
         """Add the rows of the games that ended; their agents' copies are dropped with the next
         request to each host; the games of ``cohort`` still in flight."""
         for lv, result in ended:
-            rows.append(self._row(lv, result))
+            rows.append(row_of(lv.sched, result))
             for seat in lv.generations:
                 self._drops[lv.sched.seats[seat]].append(lv.slot(seat))
         done = {id(lv) for lv, _ in ended}
@@ -192,24 +190,12 @@ class Referee:
         lv.advance()
         return lv
 
-    def _row(self, lv: _Live, result: MatchResult) -> dict[str, Any]:
-        row = row_of(lv.sched, result)
-        row["hashes"] = [self.config.hashes.get(spec, "") for spec in lv.sched.seats]
-        return row
-
     def _result(self, lv: _Live, forfeit: tuple[int, str] | None = None) -> MatchResult:
         n = self.game.num_players
         returns = lv.state.returns() if forfeit is None else forfeit_returns(n, forfeit[0])
-        ranking = ranking_of(returns)
-        return MatchResult(
-            tuple(float(r) for r in returns),
-            ranking,
-            ranking[0][0] if len(ranking[0]) == 1 else None,
-            lv.moves,
-            time.perf_counter() - lv.start,
-            () if forfeit is None else (forfeit,),
-            tuple(lv.state.history()),
-        )
+        duration = time.perf_counter() - lv.start
+        forfeits = () if forfeit is None else (forfeit,)
+        return MatchResult.of(returns, lv.moves, duration, forfeits, lv.state.history())
 
     def _ask(self, live: list[_Live], ended: list) -> list[_Asked]:
         """Send every host the observations of ``live`` waiting on it (games that cannot be

@@ -158,7 +158,8 @@ def check_in_host(spec: str, config: TournamentConfig, options: RunOptions) -> N
         AgentSpecError: the agent cannot be loaded or cannot play the game.
     """
     from agents.base import AgentSpecError
-    from arena.hosts import HostError, ProcessHost, use_sandbox
+    from arena.hosts import HostError, ProcessHost
+    from arena.sandbox import use_sandbox
 
     host = ProcessHost(
         spec,
@@ -178,7 +179,7 @@ def check_in_host(spec: str, config: TournamentConfig, options: RunOptions) -> N
 
 def agent_hashes(agents: Sequence[str]) -> dict[str, str]:
     """The content hash of every agent that has one (packages, the zoo)."""
-    from agents.package import spec_hash
+    from agents.content_hash import spec_hash
 
     return {spec: digest for spec in agents if (digest := spec_hash(spec))}
 
@@ -245,7 +246,7 @@ def run(
         with _StopFlag() as stop:
             for rows in executor.run(todo, stop):
                 for row in rows:
-                    row.setdefault("hashes", [config.hashes.get(s, "") for s in row["seats"]])
+                    row["hashes"] = [config.hashes.get(s, "") for s in row["seats"]]
                 played += ladder.record_games(tournament, rows)
                 if on_game is not None:
                     for row in rows:
@@ -266,8 +267,9 @@ def check_unchanged(config: TournamentConfig) -> None:
         ValueError: naming the package (a retrained package is a new agent: start a new
             tournament).
     """
+    current = agent_hashes(list(config.hashes))
     for spec, digest in config.hashes.items():
-        now = agent_hashes([spec]).get(spec, "")
+        now = current.get(spec, "")
         if now != digest:
             raise ValueError(
                 f"agent {spec!r} changed since the tournament was created (content "

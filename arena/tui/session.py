@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from arena.ladder import Ladder, game_key
-from arena.match import MatchResult, forfeit_returns, ranking_of, sample_chance
+from arena.match import MatchResult, forfeit_returns, sample_chance
 from arena.players import Forfeit, InProcessPlayer
 from arena.referee import row_of
 from arena.schedule import ScheduledGame
@@ -220,15 +220,12 @@ class GameSession:
         self._finish(forfeit_returns(self.game.num_players, seat))
 
     def _finish(self, returns: list[float] | tuple[float, ...]) -> None:
-        ranking = ranking_of(returns)
-        self.result = MatchResult(
-            returns=tuple(float(r) for r in returns),
-            ranking=ranking,
-            winner=ranking[0][0] if len(ranking[0]) == 1 else None,
-            moves=self.moves,
-            duration=time.perf_counter() - self._start,
-            forfeits=(self.forfeit,) if self.forfeit else (),
-            history=tuple(self.state.history()),
+        self.result = MatchResult.of(
+            returns,
+            self.moves,
+            time.perf_counter() - self._start,
+            (self.forfeit,) if self.forfeit else (),
+            self.state.history(),
         )
 
     # -- the ladder ------------------------------------------------------------------------

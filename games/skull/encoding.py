@@ -71,10 +71,15 @@ def _size_indices(sizes: _SizesTable, state: SkullState, points: list[int]) -> l
     See :meth:`Layout._public_tables`; every zipped sequence has one item per seat.
     """
     idx: list[int] = []
-    for row, h_r, h_s, stack, l_r, l_s, n in zip(
-        sizes, state.hand_roses, state.hand_skulls, state.stacks, state.lost_roses,
-        state.lost_skulls, points, strict=False,
-    ):  # fmt: skip
+    seats = zip(
+        state.hand_roses,
+        state.hand_skulls,
+        state.stacks,
+        state.lost_roses,
+        state.lost_skulls,
+        strict=True,
+    )
+    for row, (h_r, h_s, stack, l_r, l_s), n in zip(sizes, seats, points, strict=False):
         idx += row[h_r + h_s][len(stack)][l_r + l_s][n]
     return idx
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from arena.hosts import bwrap_works
+from arena.sandbox import bwrap_works
 from tests.arena import hostile
 
 REPO = Path(__file__).resolve().parents[2]

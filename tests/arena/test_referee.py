@@ -7,11 +7,11 @@ import dataclasses
 import pytest
 
 import games
-from arena.hosts import bwrap_works
 from arena.match import play_match
 from arena.options import RunOptions
 from arena.players import InProcessPlayer
 from arena.referee import Referee
+from arena.sandbox import bwrap_works
 from arena.tournament import TournamentConfig
 
 DUEL = {"players": 2, "dice": 1, "mode": "single_round"}

@@ -204,8 +204,11 @@ def test_the_cached_mask_is_private_and_follows_the_state(name: str, params: dic
         first[:] = 1  # a caller scribbling on its copy changes nothing
         np.testing.assert_array_equal(state.legal_actions_mask(), reference_mask(state))
         clone = state.clone()
-        state.apply_action(state.sample_chance(rng) if state.is_chance_node() else (
-            state.legal_actions()[int(rng.integers(len(state.legal_actions())))]
-        ))  # fmt: skip
+        if state.is_chance_node():
+            action = state.sample_chance(rng)
+        else:
+            legal = state.legal_actions()
+            action = legal[int(rng.integers(len(legal)))]
+        state.apply_action(action)
         np.testing.assert_array_equal(state.legal_actions_mask(), reference_mask(state))
         np.testing.assert_array_equal(clone.legal_actions_mask(), reference_mask(clone))

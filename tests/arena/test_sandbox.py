@@ -1,4 +1,5 @@
-"""Agent host details (arena/hosts.py); hosts at work are tested through the referee."""
+"""Confining agent hosts (arena/sandbox.py); the sandbox at work is tested through the
+referee (tests/arena/test_referee.py) and the command (tests/arena/test_hostile.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from arena.hosts import user_processes
+from arena.sandbox import user_processes
 
 
 def test_the_process_limit_counts_what_the_user_already_runs():
