@@ -68,7 +68,7 @@ def hash_package_path(path: str | os.PathLike[str]) -> str:
     if path.is_file() and path.name == MANIFEST_FILE:
         path = path.parent
     if path.is_dir():
-        files = _regular_files(path)
+        files = regular_files(path)
     elif path.is_file():
         files = [((path.name,), path.resolve(), path.stat().st_size)]
     else:
@@ -81,7 +81,7 @@ def hash_package_path(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def _regular_files(root: Path) -> list[tuple[tuple[str, ...], Path, int]]:
+def regular_files(root: Path) -> list[tuple[tuple[str, ...], Path, int]]:
     """``(relative parts, path, size)`` of every file under ``root``, by path; no links."""
     found = []
     for directory, dirnames, filenames in os.walk(root, followlinks=False):

@@ -41,7 +41,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _place_on_ladder(spec: str, cfg, args: argparse.Namespace) -> int:
     """Register the agent and play a placement gauntlet against the ladder's agents."""
     from arena import tournament as tour
-    from arena.cli import _run_with_progress, default_workers, describe_key, format_ratings
+    from arena.cli import _run_with_progress, default_workers, format_ratings
+    from arena.cli_ladder import describe_key
     from arena.ladder import Ladder, game_key
     from arena.options import RunOptions
     from arena.report import ratings_table
@@ -137,9 +138,10 @@ def add_parsers(sub) -> None:
     p = sub.add_parser(
         "exploitability",
         help="exact NashConv of an agent on the OpenSpiel configuration of Liar's Dice",
+        description="Exact NashConv of an agent on the OpenSpiel configuration of Liar's Dice.",
     )
     p.add_argument("agent", metavar="SPEC", help="agent spec (needs a policy: cfr, random, ...)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=cmd_exploitability)
 
 

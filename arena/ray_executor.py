@@ -92,7 +92,8 @@ def package_files(spec: str) -> PackedPackage | None:
     name is kept (a single file's hash covers its name). The first item identifies the
     shipped bytes (it names the copy on each node; the hosts check the tournament's hash).
     """
-    from agents.package import MANIFEST_FILE, _regular_files
+    from agents.content_hash import regular_files
+    from agents.package import MANIFEST_FILE
 
     path = Path(spec).expanduser()
     if spec.startswith("zoo:") or not path.exists():
@@ -104,7 +105,7 @@ def package_files(spec: str) -> PackedPackage | None:
     if root.is_file():
         files = [((root.name,), root.read_bytes())]
     else:
-        files = [((root.name, *p), file.read_bytes()) for p, file, _ in _regular_files(root)]
+        files = [((root.name, *p), file.read_bytes()) for p, file, _ in regular_files(root)]
     digest = hashlib.sha256(target.encode())
     for parts, data in files:
         digest.update(json.dumps([parts, len(data)]).encode())
