@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -19,6 +18,7 @@ from arena.ladder import (
     LadderConflict,
     agent_label,
 )
+from tests.agents.test_content_hash import expected_dir_hash, make_package
 
 H1 = "1" * 64
 H2 = "2" * 64
@@ -380,19 +380,3 @@ def test_rows_without_hashes_hash_the_package_once(tmp_path):
         assert [g.agents for g in ro.games()] == [["random", f"{spec}@{digest[:8]}"]] * 2
     assert agent_label(spec, digest) == f"{spec}@{digest[:8]}"
     assert agent_label("random", "") == "random"
-
-
-def make_package(path: Path) -> Path:
-    path.mkdir()
-    (path / "agent.json").write_bytes(b"{}")
-    (path / "actor.safetensors").write_bytes(b"weights")
-    return path
-
-
-def expected_dir_hash(path: Path, files: dict[str, bytes]) -> str:
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode())
-        digest.update(files[name])
-    assert path.is_dir()
-    return digest.hexdigest()
