@@ -8,6 +8,8 @@ Agent specs name agents on the command line and in tournament records:
 
 * ``random``, ``heuristic``, ``cfr`` — built-ins;
 * ``module.path:factory`` — a callable returning an Agent (``factory()``);
+* ``cmd:PROGRAM [ARGS]`` or a directory with ``agent.toml`` — a program in any language
+  speaking the protocol of docs/protocol.md (:mod:`agents.external`);
 * a name registered by another package under the entry-point group ``arena.agents``;
 * further resolvers (agent packages on disk, ``zoo:NAME``) register with :func:`add_resolver`.
 
@@ -114,6 +116,11 @@ class BaseAgent:
         """
         return copy.copy(self)
 
+    def end(self, returns: Sequence[float]) -> None:
+        """Called when the game this copy played ended, with every seat's return (optional
+        hook: the default does nothing; the referee may call it late, or not at all when it
+        stops)."""
+
     def batch_leaf(self) -> BaseAgent | None:
         """The agent whose ``policy_batch`` can serve this one together with its copies.
 
@@ -127,7 +134,7 @@ class BaseAgent:
 def _group_key(agent: Agent) -> tuple | None:
     leaf_of = getattr(agent, "batch_leaf", None)
     leaf = leaf_of() if callable(leaf_of) else None
-    if leaf is None or not hasattr(leaf, "policy_batch"):
+    if leaf is None or not (hasattr(leaf, "policy_batch") or hasattr(leaf, "act_together")):
         return None
     return (type(leaf), id(getattr(leaf, "shared_policy", leaf)))
 
@@ -136,8 +143,10 @@ def act_many(agents: Sequence[Agent], observations: Sequence[Observation]) -> li
     """One action (or the exception raised) per ``(agent, observation)`` pair.
 
     Copies of one batchable agent (see :meth:`BaseAgent.batch_leaf`) are answered with ONE
-    ``policy_batch`` call, each then sampling with its own generator; any other agent acts
-    alone. The results equal those of calling each agent's ``act`` in turn.
+    ``policy_batch`` call, each then sampling with its own generator, or with ONE
+    ``act_together(copies, observations)`` call (agents that answer with actions, such as
+    external programs); any other agent acts alone. The results equal those of calling each
+    agent's ``act`` in turn.
     """
     results: list[object] = [None] * len(agents)
     groups: dict[tuple, list[int]] = {}
@@ -152,6 +161,12 @@ def act_many(agents: Sequence[Agent], observations: Sequence[Observation]) -> li
             results[i] = exc
     for members in groups.values():
         leaves = [agents[i].batch_leaf() for i in members]
+        together = getattr(leaves[0], "act_together", None)
+        if together is not None:
+            answers = together(leaves, [observations[i] for i in members])
+            for i, answer in zip(members, answers, strict=True):
+                results[i] = answer
+            continue
         try:
             probs = leaves[0].policy_batch([observations[i] for i in members])
         except Exception:  # find which observation it was: one at a time
@@ -226,6 +241,7 @@ def resolve(spec: str) -> AgentFactory:
     Raises:
         AgentSpecError: for an unknown or broken spec (the message says what is known).
     """
+    import agents.external
     import agents.package  # noqa: F401  (registers the package and zoo:NAME resolvers)
 
     spec = spec.strip()
@@ -238,12 +254,12 @@ def resolve(spec: str) -> AgentFactory:
     plugins = _entry_points()
     if spec in plugins:
         return plugins[spec].load()
-    if ":" in spec and not spec.startswith(("zoo:", "human:")):
+    if ":" in spec and not spec.startswith(("zoo:", "human:", "cmd:")):
         return _import_factory(spec, spec)
     known = ", ".join([*BUILTINS, *sorted(plugins)])
     raise AgentSpecError(
         f"unknown agent {spec!r}: use one of {known}, a path to an agent package, zoo:NAME, "
-        f"or module.path:factory"
+        f"module.path:factory, or cmd:PROGRAM (see docs/protocol.md)"
     )
 
 

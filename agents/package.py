@@ -759,6 +759,8 @@ def resolve_spec(spec: str) -> AgentFactory | None:
     if spec.startswith("zoo:"):
         return _zoo_factory(spec.removeprefix("zoo:"))
     path = Path(spec).expanduser()
+    if path.name == "agent.toml" or (path / "agent.toml").is_file():
+        return None  # a program speaking the protocol (agents/external.py)
     if is_package(path) or sub_packages(path) or (path.exists() and looks_like_path(spec)):
         return partial(open_agent, path)
     return None

@@ -183,7 +183,11 @@ def cmd_agents(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
     else:
         print(format_agents(rows))
-        print("\nAlso: a path to an agent package, zoo:NAME, or module.path:factory.")
+        print(
+            "\nAlso: a path to an agent package, zoo:NAME, module.path:factory, or a program "
+            "in any language: cmd:PROGRAM [ARGS] or a directory with agent.toml "
+            "(docs/protocol.md)."
+        )
     return 0
 
 
@@ -651,6 +655,9 @@ def build_parser() -> argparse.ArgumentParser:
     from arena import cli_ladder
 
     cli_ladder.add_parsers(sub)
+    from arena import cli_check
+
+    cli_check.add_parsers(sub)
     return parser
 
 
@@ -698,4 +705,8 @@ def _internal_error(exc: Exception) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # ``python -m arena.cli``: run the imported module's main, so that the sub-command modules
+    # (which import arena.cli) and this one share one UsageError class
+    from arena.cli import main as imported_main
+
+    sys.exit(imported_main())

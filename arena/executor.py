@@ -89,7 +89,7 @@ def _init_worker(
 def _stop_worker(signum: int, frame: object) -> None:
     """SIGTERM: kill the hosts' process groups (agents' children included), then exit."""
     if _REFEREE is not None:
-        _REFEREE.close()
+        _REFEREE.close(graceful=False)
     os._exit(0)
 
 

@@ -2,8 +2,9 @@
 
 Started by :class:`arena.hosts.ProcessHost` (inside bubblewrap where available). It loads ONE
 agent spec (the factory runs here, never in the referee), then answers batches: each request
-carries the games to start (slot, seat, seed), the games that ended, and the observations
-waiting on this agent; the reply carries one action or one error per observation.
+carries the games to start (slot, seat, seed), the games that ended (slot, returns), and the
+observations waiting on this agent; the reply carries one action or one error per observation.
+``close`` ends the last games and closes the agent, then the process exits.
 
 Requests come from the referee, which this process trusts (pickle); replies go back as JSON
 only, so a hostile agent cannot make the referee unpickle anything. The agent's stdout and
@@ -33,7 +34,8 @@ def short(exc: BaseException) -> str:
 def encode_action(action: object) -> tuple[str, Any]:
     """``("ok", int)`` for an integral action (numpy integers too), else why not."""
     if isinstance(action, BaseException):
-        return "error", f"raised {short(action)}"
+        reason = getattr(action, "forfeit_reason", None)  # an agent's own account of a fault
+        return "error", reason[:300] if isinstance(reason, str) else f"raised {short(action)}"
     if isinstance(action, (bool, str, bytes)):
         return "error", f"malformed action {action!r:.80}"
     try:
@@ -104,13 +106,31 @@ class Host:
 
         return copy.deepcopy(self.prototype)
 
+    def drop(self, drops: list) -> None:
+        """Forget the copies of games that ended, telling each its returns (``end`` hook)."""
+        for slot, returns in drops:
+            agent = self.copies.pop(slot, None)
+            end = getattr(agent, "end", None)
+            if callable(end):
+                try:
+                    end(returns)
+                except Exception:  # the game is over: nothing to forfeit
+                    traceback.print_exc()
+
+    def close(self, drops: list) -> dict:
+        """End the games in ``drops``, then close the agent (``close`` hook, e.g. a program
+        told to quit); what closing returned, for ``arena check-agent``."""
+        self.drop(drops)
+        close = getattr(self.prototype, "close", None)
+        status = close() if callable(close) else None
+        return {"closed": status if isinstance(status, int) else None}
+
     def batch(self, request: dict) -> dict:
         """Start games, end games, then answer the observations (one action or error each)."""
         from agents.base import act_many
         from games.core import Observation
 
-        for slot in request["drops"]:
-            self.copies.pop(slot, None)
+        self.drop(request["drops"])
         errors: dict[int, str] = {}
         for slot, seat, seed in request["resets"]:
             try:
@@ -151,15 +171,19 @@ def serve(rfd: int, wfd: int) -> None:
         except EOFError:
             return
         kind = message["kind"]
-        if kind == "close":
-            return
         try:
-            load = kind == "load"
-            reply = {"ok": host.load(*message["args"])} if load else host.batch(message)
+            if kind == "load":
+                reply = {"ok": host.load(*message["args"])}
+            elif kind == "close":
+                reply = {"ok": host.close(message.get("drops", []))}
+            else:
+                reply = host.batch(message)
         except Exception as exc:
             traceback.print_exc()
             reply = {"error": short(exc)}
         _send(wfd, reply)
+        if kind == "close":
+            return
 
 
 def main(argv: list[str]) -> None:

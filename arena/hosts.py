@@ -65,8 +65,8 @@ class Batch:
 
     resets: list[tuple[int, int, int]]
     """Games to start: ``(slot, seat, seed)``."""
-    drops: list[int]
-    """Slots of games that ended."""
+    drops: list[tuple[int, list[float]]]
+    """``(slot, returns)`` of games that ended."""
     slots: list[int]
     """The slot of each observation."""
     players: list[int]
@@ -92,7 +92,8 @@ class ProcessHost:
         expected_hash: the content hash its package must still have ('' to skip the check).
         limits: resource limits.
         sandboxed: run inside bubblewrap.
-        log: the file receiving the agent's stdout and stderr.
+        log: the file receiving the agent's stderr, and its stdout unless ``out`` is given.
+        out: the file receiving the agent's stdout.
         move_timeout: seconds per observation of a batch.
         load_timeout: seconds to start and load.
     """
@@ -107,6 +108,7 @@ class ProcessHost:
         limits: HostLimits | None = None,
         sandboxed: bool = False,
         log: IO[bytes] | None = None,
+        out: IO[bytes] | None = None,
         move_timeout: float = 10.0,
         load_timeout: float = DEFAULT_LOAD_TIMEOUT,
     ) -> None:
@@ -114,9 +116,12 @@ class ProcessHost:
         self.expected_hash, self.sandboxed = expected_hash, sandboxed
         self.limits = limits or HostLimits()
         self.log, self.move_timeout, self.load_timeout = log, move_timeout, load_timeout
+        self.out = out or log
         self.proc: subprocess.Popen | None = None
         self.generation = 0
         self.needs_text = True
+        self.agent_name = spec
+        """The name the agent gave when it loaded."""
         self._wfd = self._rfd = -1
         self._pending: deque[tuple[float, float]] = deque()
         """(sent at, seconds allowed) of each request not yet answered, oldest first."""
@@ -144,7 +149,7 @@ class ProcessHost:
                 command,
                 pass_fds=(to_host[0], from_host[1]),
                 stdin=subprocess.DEVNULL,
-                stdout=self.log or subprocess.DEVNULL,
+                stdout=self.out or subprocess.DEVNULL,
                 stderr=self.log or subprocess.DEVNULL,
                 env=host_env(self.sandboxed),
                 cwd="/tmp" if self.sandboxed else None,
@@ -174,7 +179,9 @@ class ProcessHost:
         if "error" in reply:
             self.close()
             raise HostError(f"failed to start: {str(reply['error'])[:300]}")
-        self.needs_text = bool(reply.get("ok", {}).get("needs_text", True))
+        info = reply.get("ok") if isinstance(reply.get("ok"), dict) else {}
+        self.needs_text = bool(info.get("needs_text", True))
+        self.agent_name = str(info.get("name", self.spec))[:200]
 
     def send(self, batch: Batch) -> None:
         """Send one batch; its reply is due within ``move_timeout`` per observation.
@@ -282,6 +289,26 @@ class ProcessHost:
         self.close()
         raise HostError(f"crashed: agent process died (exit code {code})")
 
+    def stop(self, drops: list[tuple[int, list[float]]], timeout: float = 5.0) -> int | None:
+        """End the games in ``drops`` and close the agent politely, then :meth:`close`.
+
+        Returns:
+            the status the agent's ``close`` hook returned (a program's exit status), or None
+            (no hook, the host was not running, or it did not answer within ``timeout`` s).
+        """
+        if not self.alive or self._pending:
+            self.close()
+            return None
+        try:
+            self._write({"kind": "close", "drops": drops}, time.monotonic() + timeout)
+            reply = self._read(time.monotonic() + timeout)
+        except HostError:
+            return None
+        finally:
+            self.close()
+        closed = reply.get("ok", {}).get("closed") if isinstance(reply.get("ok"), dict) else None
+        return closed if isinstance(closed, int) else None
+
     def close(self) -> None:
         """Kill the host's whole process group and release the pipes."""
         for fd in (self._wfd, self._rfd):
@@ -353,6 +380,18 @@ class InlineHost:
         if not self._replies:
             raise HostError("crashed: agent process died (in another game)")
         return self._replies.popleft()
+
+    def stop(self, drops: list[tuple[int, list[float]]], timeout: float = 5.0) -> int | None:
+        """End the games in ``drops`` and close the agent (see :meth:`ProcessHost.stop`)."""
+        if not self.alive:
+            return None
+        try:
+            closed = self._host.close(drops)["closed"]
+        except Exception:  # closing a trusted agent that fails: nothing left to forfeit
+            return None
+        finally:
+            self._host.prototype = None
+        return closed
 
     def close(self) -> None:
         """Nothing to release."""

@@ -106,6 +106,7 @@ class Referee:
         on_request: called with ``(spec, [(game index, seat), ...])`` before each request to
             a host while :attr:`recording` is true (an executor playing a suspect game alone
             records it, to blame the agent if the worker dies).
+        out: where the agents' stdout goes, when not to ``log`` (``arena check-agent``).
     """
 
     def __init__(
@@ -114,6 +115,7 @@ class Referee:
         options: RunOptions,
         log: IO[bytes] | None = None,
         on_request: Callable[[str, list[tuple[int, int]]], None] | None = None,
+        out: IO[bytes] | None = None,
     ) -> None:
         self.game = games.make(config.game, **config.params)
         self.batch_size = options.batch_size
@@ -134,19 +136,25 @@ class Referee:
                 limits=limits,
                 sandboxed=sandboxed,
                 log=log,
+                out=out,
                 move_timeout=config.move_timeout,
                 load_timeout=options.load_timeout,
             )
             for spec in config.agents
         }
-        self._drops: dict[str, list[int]] = defaultdict(list)
+        self._drops: dict[str, list[tuple[int, list[float]]]] = defaultdict(list)
+        """Per spec: ``(slot, returns)`` of the games that ended, sent with its next request."""
         self._broken: dict[str, str] = {}
         """Specs whose host could not load the agent, and why (not retried)."""
 
-    def close(self) -> None:
-        """Stop every host."""
-        for host in self.hosts.values():
-            host.close()
+    def close(self, graceful: bool = True) -> None:
+        """Stop every host; ``graceful``: first tell it the games that ended since its last
+        request and let its agent close (a program is told to quit)."""
+        for spec, host in self.hosts.items():
+            if graceful:
+                host.stop(self._drops.pop(spec, []))
+            else:
+                host.close()
 
     def play(self, chunk: Sequence[ScheduledGame]) -> list[dict[str, Any]]:
         """Play every game of ``chunk``; their rows, in the order the games ended.
@@ -175,8 +183,9 @@ class Referee:
         request to each host; the games of ``cohort`` still in flight."""
         for lv, result in ended:
             rows.append(row_of(lv.sched, result))
+            returns = [float(r) for r in result.returns]
             for seat in lv.generations:
-                self._drops[lv.sched.seats[seat]].append(lv.slot(seat))
+                self._drops[lv.sched.seats[seat]].append((lv.slot(seat), returns))
         done = {id(lv) for lv, _ in ended}
         return [lv for lv in cohort if id(lv) not in done]
 
@@ -282,7 +291,7 @@ class Referee:
 
     @staticmethod
     def _batch(
-        needs_text: bool, items: list[tuple[_Live, int]], resets: list, drops: list[int]
+        needs_text: bool, items: list[tuple[_Live, int]], resets: list, drops: list
     ) -> Batch:
         tensors = np.stack([lv.state.observation_tensor(seat) for lv, seat in items])
         masks = np.stack([lv.state.legal_actions_mask() for lv, _ in items])

@@ -2,9 +2,10 @@
 
 :mod:`arena.hosts` starts each host with :func:`host_command`, :func:`host_env` and
 :func:`limit_child` (run between fork and exec). With bubblewrap the host sees read-only
-system and Python paths, this project's three packages and its own agent's files only; no
-home directory, no ladder, no network, its own PID namespace, a small private ``/tmp`` and
-``/dev/shm``. What each level protects against is spelled out in docs/security.md.
+system and Python paths, this project's three packages and its own agent's files only (a
+program's files for ``cmd:`` agents); no home directory, no ladder, no network, its own PID
+namespace, a small private ``/tmp`` and ``/dev/shm``, and a read-only root. What each level
+protects against is spelled out in docs/security.md.
 """
 
 from __future__ import annotations
@@ -104,9 +105,13 @@ def _top_level_location(module: str) -> list[str]:
 def spec_paths(spec: str) -> list[str]:
     """Files and directories the host of ``spec`` must see besides our own packages."""
     from agents.base import BUILTINS, _entry_points
+    from agents.external import command_of
 
     if spec in BUILTINS or spec.startswith("zoo:"):
         return []
+    command = command_of(spec)
+    if command is not None:
+        return command.paths()
     plugin = _entry_points().get(spec)
     if plugin is not None:
         return _top_level_location(plugin.module)
@@ -146,8 +151,13 @@ SYSTEM_PATHS = (
 )
 
 
-def bwrap_prefix(extra: Sequence[str]) -> list[str]:
-    """The bubblewrap command line: read-only system, Python and agent paths, nothing else."""
+def bwrap_prefix(extra: Sequence[str], cwd: str | None = None) -> list[str]:
+    """The bubblewrap command line: read-only system, Python and agent paths, nothing else.
+
+    The host starts in ``cwd`` (default: the current directory), so relative agent specs
+    mean what they mean to the user; there that directory holds only the paths bound into
+    it. The root is read-only: only the small ``/tmp`` and ``/dev/shm`` can be written.
+    """
     args = [
         shutil.which("bwrap") or "bwrap",
         "--unshare-all",
@@ -174,7 +184,10 @@ def bwrap_prefix(extra: Sequence[str]) -> list[str]:
         if os.path.exists(path) and path not in bound:
             bound.add(path)
             args += ["--ro-bind", real, path]
-    return [*args, "--chdir", "/tmp"]
+    cwd = os.path.abspath(cwd or os.getcwd())
+    if cwd not in bound and not any(cwd.startswith(b.rstrip("/") + "/") for b in bound):
+        args += ["--dir", cwd]
+    return [*args, "--remount-ro", "/", "--chdir", cwd]
 
 
 def host_env(sandboxed: bool) -> dict[str, str]:

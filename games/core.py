@@ -129,6 +129,9 @@ class Game(ABC):
     """The registry name (``"skull"``, ``"liars_dice"``)."""
     PARAMS: tuple[ParamSpec, ...] = ()
     """The parameters this game accepts."""
+    action_strings: tuple[str, ...]
+    """The rule book string of every player action id (player actions' strings do not depend
+    on the state, so agents outside the process can be told them once)."""
 
     def __init__(self, **params: Any) -> None:
         self._params = resolve_params(self.name, self.PARAMS, params)

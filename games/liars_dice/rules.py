@@ -142,6 +142,11 @@ class LiarsDiceGame(Game):
         return (face - 1) * self.total_dice + quantity - 1
 
     @cached_property
+    def action_strings(self) -> tuple[str, ...]:
+        """The rule book string of every player action id: the bids, then ``Liar``."""
+        return (*(str(self.decode_bid(a)) for a in range(self.liar)), "Liar")
+
+    @cached_property
     def bid_quantity(self) -> tuple[int, ...]:
         """The quantity of every bid id (a table: the hot path avoids decoding)."""
         return tuple(self.decode_bid(a).quantity for a in range(self.liar))
