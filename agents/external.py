@@ -445,7 +445,10 @@ class CommandAgent(BaseAgent):
         return request
 
     def act(self, obs: Observation) -> int:
-        return self.act_together([self], [obs])[0]  # type: ignore[return-value]
+        (answer,) = self.act_together([self], [obs])
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer  # type: ignore[return-value]
 
     def act_together(
         self, copies: Sequence[CommandAgent], observations: Sequence[Observation]

@@ -4,9 +4,10 @@ For the Liar's Dice duel and Skull at 4 players: the raw engine playing random m
 loop (no agents), then tournaments of random, heuristic and zoo neural agents, in process
 (``--isolation none``) and in agent hosts (the default), one game at a time (batch 1) and
 batched (64 games in flight), with one and two workers, and (``--ray``) on a local two-node
-Ray cluster; each rate also as a share of the raw engine's, all in the same run.
+Ray cluster; each rate also as a share of the raw engine's, all in the same run. Programs
+speaking the agent protocol (``cmd:`` agents, examples/) get rows next to a Python agent.
 
-    python bench/arena.py [--games 2000] [--ray] [--only skull]
+    python bench/arena.py [--games 2000] [--ray] [--only skull] [--agents random-py]
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ SCENARIOS = [
         20,
         [
             ("random", "agents.random:RandomAgent"),
+            ("random", "examples/random-py"),
+            ("random", "examples/random-js"),
             ("random", "heuristic"),
             ("zoo:liars-dice-duel", "zoo:liars-dice-duel-cadp"),
         ],
@@ -58,6 +61,7 @@ SCENARIOS = [
         1,
         [
             ("random", "agents.random:RandomAgent"),
+            ("random", "examples/random-py"),
             ("random", "heuristic"),
             ("zoo:skull", "zoo:skull-cadp"),
         ],
@@ -65,7 +69,9 @@ SCENARIOS = [
 ]
 """Configurations, how many times ``--games`` to play there (a duel game is 50 times shorter
 than a Skull game: enough games that start-up does not dominate), and the pairs of agents
-(the last pair: neural agents only)."""
+(the last pair: neural agents only). ``examples/random-py`` and ``random-js`` are programs
+speaking docs/protocol.md (Python, Node.js), next to the same policy in process
+(``agents.random:RandomAgent``)."""
 
 
 def engine_rate(name: str, params: dict, seconds: float = 2.0) -> float:
@@ -108,6 +114,13 @@ def tournament_rate(
         return summary.played / (time.perf_counter() - start)
 
 
+def _short(spec: str) -> str:
+    """``RandomAgent`` for ``agents.random:RandomAgent``, ``cmd random-py`` for an example."""
+    if spec.startswith("examples/"):
+        return f"cmd {spec.removeprefix('examples/')}"
+    return spec.split(":")[-1] if ":" in spec and not spec.startswith("zoo:") else spec
+
+
 def _label(name: str, params: dict) -> str:
     return name + " " + " ".join(f"{k}={v}" for k, v in params.items())
 
@@ -124,6 +137,7 @@ def main() -> None:
     )
     parser.add_argument("--ray", action="store_true", help="add the Ray rows (2-node cluster)")
     parser.add_argument("--only", help="only the configuration of this game")
+    parser.add_argument("--agents", help="only the pairs with an agent spec containing this")
     args = parser.parse_args()
     print("| configuration | what | games/s | of raw engine |\n|---|---|---|---|")
     for name, params, scale, pairs in SCENARIOS:
@@ -134,8 +148,11 @@ def main() -> None:
         raw = engine_rate(name, params)
         _row(label, "raw engine, random moves", raw, raw)
         for agents in pairs:
-            who = " vs ".join(
-                a.split(":")[-1] if ":" in a and not a.startswith("zoo:") else a for a in agents
+            if args.agents and not any(args.agents in a for a in agents):
+                continue
+            who = " vs ".join(_short(a) for a in agents)
+            agents = tuple(
+                str(_HERE.parent / a) if a.startswith("examples/") else a for a in agents
             )
             for isolation in ("none", "process"):
                 for batch in (1, DEFAULT_BATCH_SIZE):

@@ -118,12 +118,13 @@ def test_resume_plays_exactly_the_missing_games(tmp_path):
     assert ladder.tournament("part").finished is not None
 
 
-def _cli(*args: str, db) -> subprocess.Popen:
+def _cli(*args: str, db, cwd: Path | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "arena.cli", "tournament", *args, "--db", str(db), "--json"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        cwd=cwd,
     )
 
 
@@ -250,6 +251,22 @@ def test_a_retrained_package_at_the_same_path_is_a_new_agent(tmp_path):
     (old,) = before - {"random"}
     (new,) = after - {"random"}
     assert old.startswith(f"{package}@") and new.startswith(f"{package}@") and old != new
+
+
+def test_a_package_given_by_a_relative_path_plays_in_its_sandboxed_host(tmp_path):
+    """Hosts start in the user's directory: ``--agents duel`` run from ``tmp_path`` loads."""
+    import shutil
+
+    from agents.zoo import zoo_path
+
+    shutil.copytree(zoo_path("liars-dice-duel"), tmp_path / "duel")
+    args = ["liars_dice", "--param", "dice=1", "--param", "mode=single_round", "--players", "2"]
+    args += ["--agents", "random,duel", "--games-per-pairing", "3", "--workers", "1"]
+    proc = _cli(*args, "--name", "rel", db=tmp_path / "l.db", cwd=tmp_path)
+    assert proc.wait(timeout=120) == 0, proc.stderr.read().decode()
+    with Ladder(tmp_path / "l.db") as ladder:
+        played = ladder.games(tournament="rel")
+    assert len(played) == 6 and all(g.forfeits == [] for g in played)
 
 
 def test_a_ladder_with_another_schema_is_refused_and_loses_nothing(tmp_path):

@@ -84,6 +84,8 @@ def _check_node(game, state) -> None:
         assert mask.sum() == 0
     else:
         assert np.flatnonzero(mask).tolist() == state.legal_actions()
+        # what agents outside the process are told: the strings do not depend on the state
+        assert [game.action_strings[a] for a in state.legal_actions()] == state.legal_strings()
     for seat in range(game.num_players):
         obs = state.observation_tensor(seat)
         assert obs.dtype == np.float32 and obs.shape == game.observation_shape
