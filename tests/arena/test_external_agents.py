@@ -150,3 +150,15 @@ def test_a_cmd_agent_plays_the_same_games_as_its_python_twin(tmp_path):
 def test_examples_are_documented_next_to_their_manifest():
     for example in ("random-py", "heuristic-py", "random-js"):
         assert (REPO / "examples" / example / "agent.toml").is_file()
+
+
+@needs_node
+def test_the_three_examples_play_a_tournament_without_a_forfeit(tmp_path):
+    agents = "examples/random-py,examples/heuristic-py,examples/random-js,heuristic"
+    _, out = tournament(tmp_path, agents, gpp=3, timeout=300)
+    assert out["games"] == 36
+    with Ladder(tmp_path / "l.db", readonly=True) as ladder:
+        played = ladder.games(tournament="t")
+    assert len(played) == 36 and all(game.forfeits == [] for game in played)
+    names = {row["agent"].partition("@")[0] for row in out["ratings"]}
+    assert names == set(agents.split(","))
