@@ -11,7 +11,9 @@ Agent specs name agents on the command line and in tournament records:
 * ``cmd:PROGRAM [ARGS]`` or a directory with ``agent.toml`` — a program in any language
   speaking the protocol of docs/protocol.md (:mod:`agents.external`);
 * a name registered by another package under the entry-point group ``arena.agents``;
-* further resolvers (agent packages on disk, ``zoo:NAME``) register with :func:`add_resolver`.
+* agent packages on disk and ``zoo:NAME`` (:mod:`agents.package`), programs speaking the
+  protocol (:mod:`agents.external`): the resolvers of :data:`SPEC_RESOLVERS`; others may be
+  added with :func:`add_resolver`.
 
 :func:`load_agent` turns a spec into a fresh agent and :func:`check_agent` refuses, before any
 game starts, a spec that is unknown or an agent that does not support the game.
@@ -208,11 +210,18 @@ def choose_rows(leaves: Sequence[BaseAgent], probs: np.ndarray) -> list[object]:
 
 AgentFactory = Callable[[], Agent]
 Resolver = Callable[[str], AgentFactory | None]
+SPEC_RESOLVERS: tuple[str, ...] = (
+    "agents.external:resolve_spec",
+    "agents.package:resolve_spec",
+)
+"""The resolvers of this project, asked in order (imported on first use): programs speaking
+the protocol (``cmd:``, ``agent.toml``), then packages on disk and ``zoo:NAME``."""
 _RESOLVERS: list[Resolver] = []
 
 
 def add_resolver(resolver: Resolver) -> None:
-    """Register a resolver: ``resolver(spec)`` returns a factory, or None if not its kind."""
+    """Register a further resolver (asked after :data:`SPEC_RESOLVERS`): ``resolver(spec)``
+    returns a factory, or None if not its kind."""
     if resolver not in _RESOLVERS:
         _RESOLVERS.append(resolver)
 
@@ -241,13 +250,11 @@ def resolve(spec: str) -> AgentFactory:
     Raises:
         AgentSpecError: for an unknown or broken spec (the message says what is known).
     """
-    import agents.external
-    import agents.package  # noqa: F401  (registers the package and zoo:NAME resolvers)
-
     spec = spec.strip()
     if spec in BUILTINS:
         return _import_factory(BUILTINS[spec], spec)
-    for resolver in _RESOLVERS:
+    ours = [_import_factory(target, target) for target in SPEC_RESOLVERS]
+    for resolver in [*ours, *_RESOLVERS]:
         factory = resolver(spec)
         if factory is not None:
             return factory

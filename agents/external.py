@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agents.base import AgentFactory, AgentSpecError, BaseAgent, add_resolver
+from agents.base import AgentFactory, AgentSpecError, BaseAgent
 from games.core import Game, Observation
 
 PROTOCOL_VERSION = 1
@@ -482,8 +482,8 @@ def _describe_claim(claim: Mapping[str, Any]) -> str:
 
 
 def resolve_spec(spec: str) -> AgentFactory | None:
-    """The resolver registered with :func:`agents.base.add_resolver` (``cmd:`` and
-    ``agent.toml`` directories); None for other specs.
+    """The resolver of ``cmd:`` specs and ``agent.toml`` directories (one of
+    :data:`agents.base.SPEC_RESOLVERS`); None for other specs.
 
     Raises:
         AgentSpecError: a malformed command or manifest.
@@ -499,6 +499,3 @@ def resolve_spec(spec: str) -> AgentFactory | None:
             raise AgentSpecError(f"agent {spec!r}: {exc}") from None
 
     return factory
-
-
-add_resolver(resolve_spec)

@@ -35,7 +35,7 @@ import torch
 from torch import nn
 
 from agents.base import BaseAgent
-from games.core import Game, Observation
+from games.core import Game, Observation, describe_params
 
 if TYPE_CHECKING:
     from agents.package import PackageManifest
@@ -292,7 +292,7 @@ class NeuralAgent(BaseAgent):
         if game.name != self.game_name:
             return f"trained for the game {self.game_name!r}, not {game.name!r}"
         if game.params != self.params:
-            return f"trained for {_describe(self.params)}; got {_describe(game.params)}"
+            return f"trained for {describe_params(self.params)}; got {describe_params(game.params)}"
         if game.observation_encoding != self.observation_encoding:
             return (
                 f"trained on the observation encoding {self.observation_encoding!r}, but this "
@@ -354,8 +354,3 @@ class NeuralAgent(BaseAgent):
                 f"length {config.num_actions}, got {tensors.shape[1:]} and {masks.shape[1:]}"
             )
         return tensors, masks
-
-
-def _describe(params: Mapping[str, Any]) -> str:
-    """``players=2, dice=1`` for messages."""
-    return ", ".join(f"{key}={value!r}" for key, value in params.items())

@@ -79,6 +79,11 @@ class ParamSpec:
         return value
 
 
+def describe_params(params: Mapping[str, Any]) -> str:
+    """``players=2, dice=1`` for messages."""
+    return ", ".join(f"{key}={value!r}" for key, value in params.items())
+
+
 def resolve_params(
     game_name: str, specs: Sequence[ParamSpec], given: Mapping[str, Any]
 ) -> dict[str, Any]:
