@@ -106,21 +106,6 @@ def _open_ladder(path: str | None, *, readonly: bool = False):
     return Ladder(path, readonly=True) if readonly else Ladder(path)
 
 
-def format_ratings(table, marked: Sequence[str] = ()) -> str:
-    """The ratings table as aligned text; agents in ``marked`` get a ``*`` before their rank."""
-    lines = [
-        f"{'rank':>5}  {'agent':<28} {'rating':>7} {'-':>5} {'+':>5} {'games':>6} "
-        f"{'score':>6} {'win%':>6}"
-    ]
-    for r in table.itertuples():
-        rank = f"{'*' if r.agent in marked else ''}{r.rank}"
-        lines.append(
-            f"{rank:>5}  {r.agent:<28} {r.rating:>7.0f} {r.minus:>5.0f} {r.plus:>5.0f} "
-            f"{r.games:>6} {r.score:>6.3f} {100 * r.win_rate:>5.1f}%"
-        )
-    return "\n".join(lines)
-
-
 def _require_db(path: str | None) -> None:
     from arena.ladder import default_db_path
 
@@ -216,6 +201,8 @@ RESUME_FIXED = (
     ("move_timeout", "--move-timeout"),
     ("isolation", "--isolation"),
     ("name", "--name"),
+    ("until_ci", "--until-ci"),
+    ("max_games", "--max-games"),
 )
 """Options that ``--resume`` refuses: the stored configuration (and name) decide them."""
 
@@ -307,6 +294,9 @@ def _config_from_args(args: argparse.Namespace):
         DEFAULT_TOURNAMENT["games_per_pairing"] if use_default else 10
     )
     given = {"format": args.format, "move_timeout": args.move_timeout, "isolation": args.isolation}
+    from arena.rounds import stop_rule
+
+    given["stop"] = stop_rule(args.until_ci, args.max_games)  # bad values -> ValueError
     return TournamentConfig(
         game=game,
         params=params,
@@ -412,13 +402,13 @@ def _print_tournament(
             "games": len(played),
             "total_games": row.total_games,
             "complete": summary.remaining == 0,
-            "ratings": [] if table is None else table.to_dict(orient="records"),
+            "ratings": [] if table is None else report.json_ratings(table),
         }
         print(json.dumps(out, indent=2))
     else:
         print(status, file=sys.stderr)
         if table is not None:
-            print(format_ratings(table))
+            print(report.format_ratings(table))
     return 130 if summary.interrupted and summary.remaining else 0
 
 
@@ -437,6 +427,14 @@ def cmd_play(args: argparse.Namespace) -> int:
         db=args.db,
         delay=args.delay,
     )  # bad input -> ValueError before the app starts
+    if args.port is not None and not args.web:
+        raise UsageError("--port goes with --web")
+    if args.web:
+        from arena.tui import web
+
+        port = web.DEFAULT_PORT if args.port is None else args.port
+        web.check_port(port)  # out of range or in use -> ValueError, nothing started
+        return web.serve_play(config, port)
     return tui.run_play(config)
 
 
@@ -468,6 +466,14 @@ def _add_play_parser(sub) -> None:
         metavar="SECONDS",
         help="least time an agent's move takes, so you can follow (default 0.6)",
     )
+    p.add_argument(
+        "--web",
+        action="store_true",
+        help="serve the app to a browser (textual-serve) on http://127.0.0.1:PORT instead",
+    )
+    p.add_argument(
+        "--port", type=int, metavar="P", help="the port of --web (default 8000); 127.0.0.1 only"
+    )
     _add_db(p)
     p.set_defaults(func=cmd_play)
 
@@ -477,6 +483,12 @@ def _add_db(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--db", metavar="PATH", help="ladder database (default: $ARENA_DB or the user data dir)"
     )
+
+
+def _rating_columns() -> str:
+    from arena.stats import RATING_COLUMNS
+
+    return RATING_COLUMNS
 
 
 def _add_tournament_parser(sub) -> None:
@@ -491,6 +503,7 @@ def _add_tournament_parser(sub) -> None:
             "Ctrl-C stops cleanly; --resume NAME plays exactly the missing games, with the "
             "stored configuration (only the options of how to play may change)."
         ),
+        epilog=_rating_columns(),
     )
     g = p.add_argument_group("what is played (stored with the tournament; not with --resume)")
     g.add_argument("game", nargs="?", help="game name (see `arena games`)")
@@ -534,6 +547,25 @@ def _add_tournament_parser(sub) -> None:
         help="run each agent in its own process (default) or in the worker",
     )
     g.add_argument("--name", help="tournament name (default: GAME-DATE-TIME)")
+    from arena.rounds import DEFAULT_MAX_GAMES
+
+    g.add_argument(
+        "--until-ci",
+        type=float,
+        metavar="W",
+        help="play in rounds until every rating's 95%% interval is within +-W Elo: the first "
+        "round plays --games-per-pairing deals at every table, each later one gives its deals "
+        "to the tables whose rating differences are least resolved. A round robin grows with "
+        "agents^players (20 agents at 4 seats: 4,845 tables, 193,800 games at one deal each "
+        "rotation): for large fields, use this with --games-per-pairing 1",
+    )
+    g.add_argument(
+        "--max-games",
+        type=int,
+        metavar="N",
+        help=f"with --until-ci: stop after N games even if unresolved (default "
+        f"{DEFAULT_MAX_GAMES:,})",
+    )
     p.add_argument("--resume", metavar="NAME", help="resume an interrupted tournament")
     p.add_argument(
         "--anchor",
@@ -652,9 +684,13 @@ def build_parser() -> argparse.ArgumentParser:
     from arena.cli_train import add_parsers
 
     add_parsers(sub)
-    from arena import cli_ladder
+    from arena import cli_ladder, cli_match
 
     cli_ladder.add_parsers(sub)
+    cli_match.add_parsers(sub)
+    from arena import cli_replay
+
+    cli_replay.add_parsers(sub)
     from arena import cli_check
 
     cli_check.add_parsers(sub)

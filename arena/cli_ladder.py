@@ -20,7 +20,6 @@ from arena.cli import (
     _add_db,
     _open_ladder,
     _require_db,
-    format_ratings,
     parse_anchor,
     parse_params,
 )
@@ -96,34 +95,59 @@ def _filters(args: argparse.Namespace) -> str:
     return " of " + " ".join(given) if given else ""
 
 
+def _selected_tallies(ladder, args: argparse.Namespace) -> dict:
+    """Like :func:`_selected_games`, as tallies (:mod:`arena.stats.tally`): distinct games and
+    deal patterns counted by SQLite, so a million-game ladder is read in seconds."""
+    from arena.stats.tally import load_tallies
+
+    if args.game:
+        games.game_class(args.game)  # unknown game -> error
+    wanted = _param_filter(args)
+    tallies = load_tallies(ladder, tournament=getattr(args, "tournament", None))
+    return {
+        key: tally
+        for key, tally in tallies.items()
+        if (not args.game or key.startswith(args.game + "{")) and _matches(key, wanted)
+    }
+
+
 def cmd_ladder(args: argparse.Namespace) -> int:
     """Print the ratings of every game configuration in the ladder."""
     from arena import report
 
     _require_db(args.db)
+    anchor = parse_anchor(args.anchor)
     with _open_ladder(args.db, readonly=True) as ladder:
-        grouped = _selected_games(ladder, args)
-        anchor = parse_anchor(args.anchor)
-        tables = {k: report.ratings_table(v, anchor=anchor) for k, v in grouped.items()}
+        grouped = _selected_tallies(ladder, args)
+    tables = {k: report.ratings_table(v, anchor=anchor) for k, v in grouped.items()}
     if args.json:
-        print(json.dumps({k: t.to_dict(orient="records") for k, t in tables.items()}, indent=2))
+        print(json.dumps({k: report.json_ratings(t) for k, t in tables.items()}, indent=2))
         return 0
     if not tables:
         print("the ladder has no games" + _filters(args))
     for key, table in tables.items():
-        print(f"{describe_key(key)}  ({len(grouped[key])} games)")
-        print(format_ratings(table) + "\n")
+        tally = grouped[key]
+        print(f"{describe_key(key)}  ({tally.n_games} games, {tally.n_deals} deals)")
+        print(report.format_ratings(table) + "\n")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write the games (one row each) as CSV."""
+    """Write the games: CSV (one row each), JSON lines (one record each) or OpenSpiel files."""
     from arena import report
 
+    if args.format == "openspiel" and args.out == "-":
+        raise UsageError("--format openspiel writes one file per game: give --out DIRECTORY")
+    if args.format == "jsonl" and args.out != "-":
+        _check_parent(args.out, "--out")
     _require_db(args.db)
     with _open_ladder(args.db, readonly=True) as ladder:
         grouped = _selected_games(ladder, args)
-    rows = [g for group in grouped.values() for g in group]
+        rows = [g for group in grouped.values() for g in group]
+        if args.format == "jsonl":
+            return _export_jsonl(rows, ladder, args.out)
+    if args.format == "openspiel":
+        return _export_openspiel(rows, args.out)
     frame = report.games_frame(rows)
     if args.out == "-":
         frame.to_csv(sys.stdout, index=False)
@@ -133,39 +157,142 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_jsonl(rows: list, ladder, out: str) -> int:
+    """``export --format jsonl``: one game a line (:func:`arena.records.jsonl_record`)."""
+    from arena import records
+
+    if out == "-":
+        records.write_jsonl(rows, ladder, sys.stdout)
+        return 0
+    with open(out, "w", encoding="utf-8") as handle:
+        count = records.write_jsonl(rows, ladder, handle)
+    print(f"wrote {count} games to {out}", file=sys.stderr)
+    return 0
+
+
+def _export_openspiel(rows: list, out: str) -> int:
+    """``export --format openspiel``: one file per game of the OpenSpiel configuration."""
+    from pathlib import Path
+
+    from arena import records
+
+    keep, other, forfeited = records.openspiel_selection(rows)
+    if not keep:
+        raise UsageError(
+            f"none of the {len(rows)} selected games can be written for OpenSpiel: only games "
+            "of its Liar's Dice configuration (--game liars_dice --param dice=1 --param "
+            "mode=single_round, two players) that ended by the rules"
+        )
+    if Path(out).exists() and not Path(out).is_dir():
+        raise UsageError(f"--out {out} exists and is not a directory")
+    paths = records.write_openspiel(keep, Path(out))
+    skipped = []
+    if other:
+        skipped.append(f"{other} of another configuration")
+    if forfeited:
+        skipped.append(f"{forfeited} ended by a forfeit")
+    note = f" (skipped {', '.join(skipped)})" if skipped else ""
+    print(f"wrote {len(paths)} OpenSpiel game files to {out}{note}", file=sys.stderr)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Ratings, head-to-head and seat tables of one configuration; CSV files and a plot."""
     from arena import report
+    from arena.stats.tally import edge_games
 
+    _check_html_options(args)
     _require_db(args.db)
+    anchor = parse_anchor(args.anchor)
     with _open_ladder(args.db, readonly=True) as ladder:
-        grouped = _selected_games(ladder, args)
-    if not grouped:
-        raise UsageError("no games match (see --tournament, --game, --param)")
-    if len(grouped) > 1:
-        raise UsageError(
-            f"{len(grouped)} game configurations match; choose one by adding its options: "
-            + " | ".join(selection_options(list(grouped)))
+        grouped = _selected_tallies(ladder, args)
+        if not grouped:
+            raise UsageError("no games match (see --tournament, --game, --param)")
+        if len(grouped) > 1:
+            raise UsageError(
+                f"{len(grouped)} game configurations match; choose one by adding its options: "
+                + " | ".join(selection_options(list(grouped)))
+            )
+        ((key, tally),) = grouped.items()
+        rows = (
+            _selected_games(ladder, args)[key]
+            if args.games or args.html
+            else edge_games(ladder, key, getattr(args, "tournament", None))
         )
-    ((key, rows),) = grouped.items()
-    table = report.ratings_table(rows, anchor=parse_anchor(args.anchor))
-    cross = report.crosstable_matrix(rows)
-    seats = report.seat_table(rows)
-    print(f"{describe_key(key)}: {len(rows)} games\n\n{format_ratings(table)}\n")
+    table = report.ratings_table(tally, anchor=anchor)
+    cross = report.crosstable_matrix(tally)
+    seats = report.seat_table(tally)
+    print(f"{describe_key(key)}: {tally.n_games} games, {tally.n_deals} deals\n")
+    print(report.format_ratings(table) + "\n")
     print("head-to-head (row's score against column):")
     print(cross.round(3).to_string(na_rep="-") + "\n")
-    print("win rate by seat:")
+    print("win rate by seat (lower, upper: 95% interval, deals resampled as a whole):")
     print(seats.round(3).to_string(index=False))
     if args.csv:
         os.makedirs(args.csv, exist_ok=True)
         table.to_csv(os.path.join(args.csv, "ratings.csv"), index=False)
-        report.crosstable(rows).to_csv(os.path.join(args.csv, "crosstable.csv"), index=False)
+        report.crosstable(tally).to_csv(os.path.join(args.csv, "crosstable.csv"), index=False)
         seats.to_csv(os.path.join(args.csv, "seats.csv"), index=False)
         print(f"\nwrote ratings.csv, crosstable.csv, seats.csv to {args.csv}", file=sys.stderr)
     if args.plot:
         report.plot_ratings(table, args.plot, title=describe_key(key))
         print(f"wrote {args.plot}", file=sys.stderr)
+    _print_game_ids(rows, every=args.games)
+    if args.html:
+        _write_html(args, describe_key(key), rows, table, cross, seats)
     return 0
+
+
+def _check_html_options(args: argparse.Namespace) -> None:
+    """Refuse a bad ``--html`` / ``--html-games`` before anything is read or written."""
+    if args.html_games < 1:
+        raise UsageError(f"--html-games must be at least 1, got {args.html_games}")
+    if args.html and os.path.isdir(args.html):
+        raise UsageError(f"--html {args.html} is a directory: give a file name")
+    if args.html:
+        _check_parent(args.html, "--html")
+
+
+def _check_parent(path: str, option: str) -> None:
+    """Refuse a file whose directory does not exist (before anything is read or written)."""
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise UsageError(f"{option} {path}: no directory {parent}")
+
+
+def _print_game_ids(rows: list, every: bool) -> None:
+    """The ids of the games (``arena replay ID``): each one with ``--games``, else a hint."""
+    from arena.records import game_id
+
+    if every:
+        print("\ngames (arena replay ID):")
+        for g in rows:
+            returns = " ".join(f"{r:+.3g}" for r in g.returns)
+            print(f"{game_id(g)}  {' vs '.join(g.agents)}  returns {returns}")
+        return
+    span = game_id(rows[0]) if len(rows) == 1 else f"{game_id(rows[0])} … {game_id(rows[-1])}"
+    print(f"\ngame ids: {span} (--games lists them; replay one with `arena replay ID`)")
+
+
+def _write_html(args: argparse.Namespace, title: str, rows: list, table, cross, seats) -> None:
+    """``report --html FILE``: the self-contained page (:mod:`arena.html_report`)."""
+    from arena import html_report, records
+
+    with _open_ladder(args.db, readonly=True) as ladder:
+        identities = records.agent_identities(ladder)
+    page = html_report.render_report(
+        rows,
+        identities,
+        title=title,
+        ratings=table,
+        crosstable=cross,
+        seats=seats,
+        sample=args.html_games,
+    )
+    with open(args.html, "w", encoding="utf-8") as handle:
+        handle.write(page)
+    size = len(page.encode()) / 1024
+    print(f"wrote {args.html} ({size:.0f} KiB, self-contained)", file=sys.stderr)
 
 
 SELECT_HELP = (
@@ -189,10 +316,13 @@ def _add_selection(p: argparse.ArgumentParser, tournament: bool) -> None:
 
 def add_parsers(sub) -> None:
     """``ladder``, ``export`` and ``report``: read the ladder, never write it."""
+    from arena.stats import RATING_COLUMNS
+
     anchor_help = "the agent pinned at RATING (default: random=0 when random plays, else mean 0)"
     p = sub.add_parser(
         "ladder",
         help="ratings of every game configuration in the ladder",
+        epilog=RATING_COLUMNS,
         description="Print a ratings table for every game configuration in the ladder "
         "(ratings only compare games of one configuration). " + SELECT_HELP,
     )
@@ -204,11 +334,25 @@ def add_parsers(sub) -> None:
 
     p = sub.add_parser(
         "export",
-        help="write the ladder's games as CSV",
-        description="Write the selected games of the ladder as CSV, one row per game. "
-        + SELECT_HELP,
+        help="write the ladder's games as CSV, JSON lines or OpenSpiel records",
+        description="Write the selected games of the ladder: CSV (one row per game), JSON "
+        "lines (one game a line: configuration, agents with hashes, seeds, every action with "
+        "its string, returns, forfeits) or, for the OpenSpiel configuration of Liar's Dice, "
+        "OpenSpiel's serialised format (one file per game, for "
+        "pyspiel.deserialize_game_and_state). " + SELECT_HELP,
     )
-    p.add_argument("--out", default="-", metavar="FILE", help="CSV file (default: stdout)")
+    p.add_argument(
+        "--format",
+        choices=["csv", "jsonl", "openspiel"],
+        default="csv",
+        help="csv (default), jsonl, or openspiel (needs --out DIRECTORY)",
+    )
+    p.add_argument(
+        "--out",
+        default="-",
+        metavar="PATH",
+        help="the file (default: stdout); for openspiel, a directory",
+    )
     _add_selection(p, tournament=True)
     _add_db(p)
     p.set_defaults(func=cmd_export)
@@ -216,6 +360,7 @@ def add_parsers(sub) -> None:
     p = sub.add_parser(
         "report",
         help="ratings, head-to-head and seat tables; CSV; plot",
+        epilog=RATING_COLUMNS,
         description="Ratings, head-to-head crosstable and win rate by seat of one game "
         "configuration; the filters must leave exactly one (the error lists the options that "
         "choose each). " + SELECT_HELP,
@@ -224,5 +369,22 @@ def add_parsers(sub) -> None:
     p.add_argument("--anchor", metavar="SPEC=RATING", help=anchor_help)
     p.add_argument("--plot", metavar="FILE.png", help="write a ratings plot")
     p.add_argument("--csv", metavar="DIR", help="write the tables as CSV files")
+    p.add_argument(
+        "--games", action="store_true", help="list every game's id (for `arena replay ID`)"
+    )
+    p.add_argument(
+        "--html",
+        metavar="FILE.html",
+        help="write one self-contained HTML page: ratings, heatmap, seats, training curves "
+        "and a game viewer (loads nothing from the network)",
+    )
+    p.add_argument(
+        "--html-games",
+        type=int,
+        default=100,
+        metavar="N",
+        help="games in the page's viewer: all of them up to N, else a seeded random sample "
+        "of N (default 100)",
+    )
     _add_db(p)
     p.set_defaults(func=cmd_report)

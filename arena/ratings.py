@@ -47,11 +47,12 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from arena.match import ranking_of
 
@@ -158,18 +159,31 @@ class EloTracker:
     the game, so a two-player game gives the classic update and every game is zero-sum. Pairs of
     seats held by the same agent are skipped (no agent is updated against itself).
 
+    The defaults put the live ratings on the scale of the final tables: every agent starts at
+    0 (so the mean stays 0), and once ``random`` has played it reads 0.
+
     Args:
         k_factor: The classic K of a two-player game.
         initial_rating: The rating of an agent before its first game.
+        anchor: ``(agent, value)``: :meth:`ratings` shifts every rating so that ``agent``
+            reads ``value`` once it has played; None never shifts.
     """
 
-    def __init__(self, k_factor: float = 32.0, initial_rating: float = 1500.0) -> None:
+    def __init__(
+        self,
+        k_factor: float = 32.0,
+        initial_rating: float = 0.0,
+        anchor: tuple[str, float] | None = ("random", 0.0),
+    ) -> None:
         if not (math.isfinite(k_factor) and k_factor > 0):
             raise ValueError(f"k_factor must be a positive number, got {k_factor!r}")
         if not math.isfinite(initial_rating):
             raise ValueError(f"initial_rating must be finite, got {initial_rating!r}")
+        if anchor is not None and not math.isfinite(anchor[1]):
+            raise ValueError(f"the anchor's rating must be finite, got {anchor!r}")
         self.k_factor = float(k_factor)
         self.initial_rating = float(initial_rating)
+        self.anchor = anchor
         self._ratings: dict[str, float] = {}
 
     def update(self, outcome: Outcome) -> dict[str, float]:
@@ -203,8 +217,15 @@ class EloTracker:
         return delta
 
     def ratings(self) -> dict[str, float]:
-        """Returns the current rating of every agent seen so far."""
-        return dict(self._ratings)
+        """Returns the current rating of every agent seen so far.
+
+        When the anchor agent has played, every rating is shifted so that it reads the
+        anchor's value, as in the final tables (:func:`rating_intervals`); otherwise the
+        ratings are as updated (mean ``initial_rating``, since every update is zero-sum).
+        """
+        if self.anchor is None or self.anchor[0] not in self._ratings:
+            return dict(self._ratings)
+        return anchor(self._ratings, *self.anchor)
 
 
 def _pair_score(rank: int, other_rank: int) -> float:
@@ -405,11 +426,9 @@ def _best_prior_shift(log_gamma: np.ndarray, steps: int = 50) -> np.ndarray:
 
 def _strongly_connected(n: int, winners: np.ndarray, losers: np.ndarray) -> bool:
     """Whether every agent is reachable from every other along "chosen over" edges."""
-    reach = np.eye(n, dtype=bool)
-    reach[winners, losers] = True
-    for _ in range(max(1, math.ceil(math.log2(max(n, 2))))):
-        reach = (reach.astype(np.int64) @ reach.astype(np.int64)) > 0
-    return bool(reach.all())
+    from arena.stats.separation import components
+
+    return len(set(components(n, winners, losers))) == 1
 
 
 def _check_identifiable(problem: _Problem, game_weights: np.ndarray) -> None:
@@ -547,25 +566,133 @@ class RatingRow:
 
     Attributes:
         agent: The agent id.
-        rating: Maximum-likelihood rating on all games (Elo scale).
-        lower: Lower end of the bootstrap percentile interval.
-        upper: Upper end of the bootstrap percentile interval.
+        rating: Maximum-likelihood rating on all games (Elo scale); for a separated agent
+            (``bound`` not empty) the finite end of its one-sided bound.
+        lower: Lower end of the interval (``-inf`` when nothing bounds it below).
+        upper: Upper end of the interval (``inf`` when nothing bounds it above).
         games: Number of games the agent appears in.
         score: Mean over its games of its pairwise score against the other agents' seats
             (1 win, 0.5 draw, 0 loss); NaN if it only ever played copies of itself.
+        bound: ``""`` for a two-sided bootstrap interval. ``"lower"``: the agent was never
+            ranked below the agents it is compared with (its group of the comparison graph
+            only ever beat the reference group), so no data bound its rating above and
+            ``rating == lower`` is a one-sided lower bound at the interval's confidence
+            (``upper == inf``). ``"upper"``: the mirror image. ``"none"``: never compared with
+            the reference group, in either direction (``-inf``, ``inf``).
     """
 
     agent: str
     rating: float
     lower: float
     upper: float
-    games: int
+    games: int | float
     score: float
+    bound: str = ""
+
+
+@dataclass(frozen=True)
+class Clustered:
+    """Games as distinct rankings weighted by deal patterns: what the bootstrap resamples.
+
+    A *cluster* is a deal: every seat rotation of one deal is played on the same chance stream,
+    so its games are correlated and are resampled together. Deals that produced the same games
+    share a *pattern*; a resample draws the number of deals of each pattern from a multinomial,
+    which is the same as drawing deals with replacement, at the cost of the distinct patterns
+    rather than of the games.
+
+    Attributes:
+        rankings: The distinct rankings ``(G,)``.
+        patterns: ``(P, G)`` sparse: how many times (or with what weight) each distinct ranking
+            occurs in one deal of each pattern.
+        counts: ``(P,)`` how many deals have each pattern.
+    """
+
+    rankings: list[Ranking]
+    patterns: csr_matrix
+    counts: np.ndarray
+
+    @property
+    def game_weights(self) -> np.ndarray:
+        """The total weight of each distinct ranking ``(G,)``."""
+        return np.asarray(self.patterns.T @ self.counts.astype(float)).ravel()
+
+    @property
+    def deal_weights(self) -> np.ndarray:
+        """Each distinct ranking's weight with every deal counted once ``(G,)``: a game of a
+        deal of ``k`` games counts ``1 / k``."""
+        sizes = np.asarray(self.patterns.sum(axis=1)).ravel()
+        per_deal = self.counts / np.where(sizes > 0, sizes, 1.0)
+        return np.asarray(self.patterns.T @ per_deal).ravel()
+
+
+def clustered(
+    outcomes: Sequence[Outcome],
+    clusters: Sequence[Hashable] | None = None,
+    weights: Sequence[float] | None = None,
+) -> Clustered:
+    """Groups games into deals and deals into patterns.
+
+    Args:
+        outcomes: One ranking per game.
+        clusters: The deal of each game (any hashable id); games of one deal are resampled
+            together. Default: every game is its own deal (the per-game bootstrap).
+        weights: How many times each game counts (non-negative); default 1.
+
+    Raises:
+        ValueError: On malformed outcomes, or clusters or weights of the wrong length.
+    """
+    rankings = _checked_rankings(outcomes)
+    game_w = _checked_weights(weights, len(rankings))[0]
+    if clusters is not None and len(clusters) != len(rankings):
+        raise ValueError(
+            f"clusters must have one entry per outcome ({len(rankings)}), got {len(clusters)}"
+        )
+    distinct: dict[Ranking, int] = {}
+    deals: dict[Hashable, dict[int, float]] = {}
+    for i, ranking in enumerate(rankings):
+        game = distinct.setdefault(ranking, len(distinct))
+        deal = deals.setdefault(i if clusters is None else ("deal", clusters[i]), {})
+        deal[game] = deal.get(game, 0.0) + float(game_w[i])
+    return from_deals(list(distinct), [tuple(sorted(d.items())) for d in deals.values()])
+
+
+def from_deals(
+    rankings: Sequence[Ranking], deals: Sequence[tuple[tuple[int, float], ...]]
+) -> Clustered:
+    """Builds :class:`Clustered` from distinct rankings and, per deal, its ``(game, weight)``s.
+
+    ``deals`` may repeat a deal's tuple (that is a second deal with the same games); equal
+    tuples become one pattern.
+    """
+    pattern_ids: dict[tuple[tuple[int, float], ...], int] = {}
+    counts: list[int] = []
+    for deal in deals:
+        p = pattern_ids.setdefault(deal, len(pattern_ids))
+        if p == len(counts):
+            counts.append(0)
+        counts[p] += 1
+    return from_patterns(rankings, list(pattern_ids), np.array(counts, dtype=np.int64))
+
+
+def from_patterns(
+    rankings: Sequence[Ranking],
+    patterns: Sequence[Sequence[tuple[int, float]]],
+    counts: np.ndarray,
+) -> Clustered:
+    """Builds :class:`Clustered` from distinct rankings, the ``(game, weight)`` pairs of each
+    distinct pattern, and how many deals had each pattern."""
+    rows = [p for p, pattern in enumerate(patterns) for _ in pattern]
+    cols = [g for pattern in patterns for g, _ in pattern]
+    vals = [w for pattern in patterns for _, w in pattern]
+    matrix = csr_matrix((vals, (rows, cols)), shape=(len(patterns), len(rankings)))
+    return Clustered(list(rankings), matrix, np.asarray(counts, dtype=np.int64))
 
 
 def rating_intervals(
     outcomes: Sequence[Outcome],
     *,
+    clusters: Sequence[Hashable] | None = None,
+    weights: Sequence[float] | None = None,
     n_boot: int = 200,
     confidence: float = 0.95,
     seed: int = 0,
@@ -574,10 +701,14 @@ def rating_intervals(
     max_iter: int = DEFAULT_MAX_ITER,
     tol: float = DEFAULT_TOL,
 ) -> list[RatingRow]:
-    """Ratings with bootstrap percentile intervals, resampling whole games with replacement.
+    """Ratings with bootstrap percentile intervals, resampling whole deals with replacement.
 
     Args:
         outcomes: One ranking per game.
+        clusters: The deal of each game: all games of a deal (its seat rotations, played on
+            the same cards) are resampled together, since they are correlated. Default: each
+            game alone, which is right only for independent games.
+        weights: How many times each game counts; default 1 each.
         n_boot: Number of bootstrap resamples.
         confidence: Coverage of the percentile interval, in (0, 1).
         seed: Seed of the ``np.random.default_rng`` that draws the resamples.
@@ -590,37 +721,113 @@ def rating_intervals(
         tol: See :func:`fit_ratings`.
 
     Returns:
-        One row per agent, best rating first.
+        One row per agent, best rating first. Agents separated from the reference group (see
+        :attr:`RatingRow.bound`) get a one-sided bound instead of a bootstrap interval, which
+        would have zero width.
 
     Raises:
         ValueError: On bad outcomes or options, or an unknown anchor agent.
     """
-    _check_fit_options(prior_games, max_iter, tol)
-    if n_boot < 1:
-        raise ValueError(f"n_boot must be >= 1, got {n_boot!r}")
+    data = clustered(outcomes, clusters, weights)
+    return interval_rows(
+        data,
+        n_boot=n_boot,
+        confidence=confidence,
+        seed=seed,
+        anchor=anchor,
+        prior_games=prior_games,
+        max_iter=max_iter,
+        tol=tol,
+    )
+
+
+def interval_rows(
+    data: Clustered,
+    *,
+    n_boot: int = 200,
+    confidence: float = 0.95,
+    seed: int = 0,
+    anchor: tuple[str, float] | None = None,
+    prior_games: float = DEFAULT_PRIOR_GAMES,
+    max_iter: int = DEFAULT_MAX_ITER,
+    tol: float = DEFAULT_TOL,
+) -> list[RatingRow]:
+    """:func:`rating_intervals` of games already grouped by deal (:class:`Clustered`)."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
-    rankings = _checked_rankings(outcomes)
-    problem = _compile(rankings)
-    anchor_at = _anchor_index(problem.agents, anchor)
     options: dict[str, Any] = {"prior_games": prior_games, "max_iter": max_iter, "tol": tol}
-    full = _fit_batch(problem, np.ones((1, len(rankings))), **options)
-    boot = _bootstrap(problem, n_boot, np.random.default_rng(seed), full[0], **options)
-    if anchor is not None and anchor_at is not None:
-        full, boot = (
-            _shift_rows(full, anchor_at, anchor[1]),
-            _shift_rows(boot, anchor_at, anchor[1]),
-        )
+    problem, full, boot = _fit_and_resample(data, n_boot, seed, options)
+    anchor_at = _anchor_index(problem.agents, anchor)
+    game_weights = data.game_weights
     alpha = (1.0 - confidence) / 2.0
-    lower, upper = np.quantile(boot, [alpha, 1.0 - alpha], axis=0)
-    games, scores = _games_and_scores(rankings)
+    frame = boot if anchor_at is None else boot - boot[:, [anchor_at]] + full[0, anchor_at]
+    lower, upper = np.quantile(frame, [alpha, 1.0 - alpha], axis=0)
+    rating, kind = full[0].copy(), [""] * len(problem.agents)
+    bounds = _separated_bounds(problem, data, full[0], anchor_at, alpha)
+    for i, (low, high, how) in bounds.items():
+        lower[i], upper[i], kind[i] = low, high, how
+        rating[i] = low if how == "lower" else high if how == "upper" else rating[i]
+    if anchor is not None and anchor_at is not None:
+        shift = anchor[1] - full[0, anchor_at]
+        rating, lower, upper = rating + shift, lower + shift, upper + shift
+    games, scores = _games_and_scores(data.rankings, game_weights)
     rows = [
         RatingRow(
-            agent, float(full[0, i]), float(lower[i]), float(upper[i]), games[agent], scores[agent]
+            agent,
+            float(rating[i]),
+            float(lower[i]),
+            float(upper[i]),
+            games[agent],
+            scores[agent],
+            kind[i],
         )
         for i, agent in enumerate(problem.agents)
     ]
-    return sorted(rows, key=lambda row: (-row.rating, row.agent))
+    return sorted(rows, key=lambda row: (row.bound == "none", -row.rating, row.agent))
+
+
+def _fit_and_resample(
+    data: Clustered, n_boot: int, seed: int, options: dict[str, Any]
+) -> tuple[_Problem, np.ndarray, np.ndarray]:
+    """The compiled games, the full fit (1, n) and ``n_boot`` deal-resampled fits (B, n)."""
+    _check_fit_options(**options)
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be >= 1, got {n_boot!r}")
+    if not data.rankings or data.counts.sum() == 0:
+        raise ValueError("no outcomes: at least one ranking is needed")
+    problem = _compile(data.rankings)
+    full = _fit_batch(problem, data.game_weights[None, :], **options)
+    boot = _bootstrap(problem, data, n_boot, np.random.default_rng(seed), full[0], **options)
+    return problem, full, boot
+
+
+def difference_widths(
+    data: Clustered, *, n_boot: int = 200, confidence: float = 0.95, seed: int = 0
+) -> dict[tuple[str, str], float]:
+    """The width of the bootstrap interval of every rating difference ``r_a - r_b``.
+
+    What an adaptive tournament (``arena tournament --until-ci``) asks to find the pairings
+    that are least resolved; a pair of agents never compared gets ``inf``.
+
+    Returns:
+        ``{(a, b): width}`` for every ordered pair of distinct agents.
+    """
+    options: dict[str, Any] = {
+        "prior_games": DEFAULT_PRIOR_GAMES,
+        "max_iter": DEFAULT_MAX_ITER,
+        "tol": DEFAULT_TOL,
+    }
+    problem, full, boot = _fit_and_resample(data, n_boot, seed, options)
+    alpha = (1.0 - confidence) / 2.0
+    separated = _separated_bounds(problem, data, full[0], None, alpha)
+    out = {}
+    for i, a in enumerate(problem.agents):
+        for j, b in enumerate(problem.agents):
+            if i != j:
+                low, high = np.quantile(boot[:, i] - boot[:, j], [alpha, 1.0 - alpha])
+                apart = i in separated or j in separated
+                out[(a, b)] = math.inf if apart else float(high - low)
+    return out
 
 
 def _anchor_index(agents: tuple[str, ...], anchor: tuple[str, float] | None) -> int | None:
@@ -634,13 +841,9 @@ def _anchor_index(agents: tuple[str, ...], anchor: tuple[str, float] | None) -> 
     return agents.index(agent)
 
 
-def _shift_rows(ratings: np.ndarray, column: int, value: float) -> np.ndarray:
-    """Shifts each row of (B, n) ratings so that ``column`` equals ``value``."""
-    return ratings - ratings[:, column : column + 1] + value
-
-
 def _bootstrap(
     problem: _Problem,
+    data: Clustered,
     n_boot: int,
     rng: np.random.Generator,
     start: np.ndarray,
@@ -649,44 +852,135 @@ def _bootstrap(
     max_iter: int,
     tol: float,
 ) -> np.ndarray:
-    """Fits ``n_boot`` resamples of the games, in batches; returns centred ratings (B, n)."""
-    n_games = problem.n_games
-    draws = rng.integers(0, n_games, size=(n_boot, n_games))
-    batch = max(1, _MAX_BOOT_CELLS // max(len(problem.stage_game), n_games))
+    """Fits ``n_boot`` resamples of the deals, in batches; returns centred ratings (B, n).
+
+    Each resample draws as many deals as there are, with replacement: the number of deals of
+    each pattern is multinomial.
+    """
+    n_deals = int(data.counts.sum())
+    probs = data.counts / n_deals
+    width = max(len(problem.stage_game), problem.n_games, len(probs))
+    batch = max(1, _MAX_BOOT_CELLS // width)
     fits = []
     for first in range(0, n_boot, batch):
-        chunk = draws[first : first + batch]
-        offsets = n_games * np.arange(len(chunk))[:, None]
-        counts = np.bincount((chunk + offsets).ravel(), minlength=chunk.size)
-        counts = counts.reshape(chunk.shape).astype(float)
-        starts = np.broadcast_to(start, (len(chunk), len(start)))
+        draws = rng.multinomial(n_deals, probs, size=min(batch, n_boot - first))
+        weights = np.asarray((data.patterns.T @ draws.T.astype(float)).T)
+        starts = np.broadcast_to(start, (len(weights), len(start)))
         fits.append(
             _fit_batch(
                 problem,
-                counts,
+                weights,
                 prior_games=prior_games,
                 max_iter=max_iter,
                 tol=tol,
                 start=starts,
-                stacklevel=4,
+                stacklevel=5,
             )
         )
     return np.vstack(fits)
 
 
-def _games_and_scores(rankings: Sequence[Ranking]) -> tuple[dict[str, int], dict[str, float]]:
-    """Counts each agent's games and averages its per-game pairwise score."""
-    games: dict[str, int] = {}
+# --------------------------------------------------------------------------- separated agents
+
+_FAR = 40.0  # log-strength shift (about 7,000 Elo) that stands for infinity
+
+
+def _separated_bounds(
+    problem: _Problem, data: Clustered, ratings: np.ndarray, anchor_at: int | None, alpha: float
+) -> dict[int, tuple[float, float, str]]:
+    """One-sided bounds of the agents outside the reference group of the comparison graph.
+
+    The reference group is the strongly connected component of the anchor (default: the
+    largest). An agent whose component only ever ranked above it (directly or through others)
+    has no upper bound; its lower bound is the rating at which the sweeps it made (every stage
+    where its component was chosen over agents outside it) would have had probability
+    ``alpha``, counting each deal once (the geometric mean of its games) and holding the other
+    ratings at the fit. The mirror image gives upper bounds; an agent never compared with the
+    reference group, in either direction, gets ``(-inf, inf)``.
+
+    Returns:
+        ``{agent index: (lower, upper, "lower" | "upper" | "none")}`` in the frame of
+        ``ratings``; empty when the graph is strongly connected.
+    """
+    from arena.stats.separation import components, reaches
+
+    n = len(problem.agents)
+    used = data.game_weights[problem.edges[:, 0]] > 0
+    winners, losers = problem.edges[used, 1], problem.edges[used, 2]
+    labels = components(n, winners, losers)
+    if len(set(labels)) == 1:
+        return {}
+    reference = anchor_at if anchor_at is not None else int(np.argmax(np.bincount(labels)[labels]))
+    stats = _statistics(problem, data.deal_weights[None, :], 0.0)
+    log_gamma = ratings / _LOG_TO_ELO
+    target = math.log(1.0 / alpha)
+    out: dict[int, tuple[float, float, str]] = {}
+    for label in sorted(set(labels) - {labels[reference]}):
+        members = np.flatnonzero(labels == label)
+        below = reaches(n, winners, losers, members[0])
+        above = reaches(n, losers, winners, members[0])
+        if below[reference]:
+            shift = _bound_shift(stats, log_gamma, above, target, +1.0)
+            bound = (ratings[members] + shift * _LOG_TO_ELO, np.inf, "lower")
+        elif above[reference]:
+            shift = _bound_shift(stats, log_gamma, below, target, -1.0)
+            bound = (-np.inf, ratings[members] + shift * _LOG_TO_ELO, "upper")
+        else:
+            bound = (-np.inf, np.inf, "none")
+        for k, i in enumerate(members):
+            low, high, how = bound
+            out[int(i)] = (
+                float(low if np.isscalar(low) else low[k]),
+                float(high if np.isscalar(high) else high[k]),
+                how,
+            )
+    return out
+
+
+def _bound_shift(
+    stats: _Stats, log_gamma: np.ndarray, moved: np.ndarray, target: float, sign: float
+) -> float:
+    """The shift ``x`` of the ``moved`` agents at which the log-likelihood is ``target`` below
+    its limit at ``sign * inf`` (bisection: it is monotone in ``x``, since ``moved`` is closed
+    under "ranked above it" for ``sign > 0``, "below it" for ``sign < 0``)."""
+
+    def loglik(x: float) -> float:
+        return float(_log_likelihood(stats, (log_gamma + x * moved)[None, :])[0])
+
+    limit = loglik(sign * _FAR)
+    low, high = -_FAR, _FAR  # the answer is where limit - loglik crosses target
+    for _ in range(80):
+        middle = 0.5 * (low + high)
+        gap = limit - loglik(middle)
+        if (gap > target) == (sign > 0):
+            low = middle
+        else:
+            high = middle
+    return 0.5 * (low + high)
+
+
+def _games_and_scores(
+    rankings: Sequence[Ranking], weights: np.ndarray
+) -> tuple[dict[str, int | float], dict[str, float]]:
+    """Each agent's (weighted) number of games and its mean per-game pairwise score."""
+    games: dict[str, float] = {}
     totals: dict[str, list[float]] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights, strict=True):
+        if weight == 0:
+            continue
         for agent, score in _game_scores(ranking).items():
-            totals.setdefault(agent, []).append(score)
+            sums = totals.setdefault(agent, [0.0, 0.0])
+            sums[0] += weight * score
+            sums[1] += weight
         for agent in {agent for group in ranking for agent in group}:
-            games[agent] = games.get(agent, 0) + 1
+            games[agent] = games.get(agent, 0.0) + weight
     scores = {
-        agent: float(np.mean(totals[agent])) if agent in totals else math.nan for agent in games
+        agent: float(totals[agent][0] / totals[agent][1]) if agent in totals else math.nan
+        for agent in games
     }
-    return games, scores
+    counts = {agent: int(n) if float(n).is_integer() else n for agent, n in games.items()}
+    agents = _agents_in_order(rankings)
+    return {a: counts.get(a, 0) for a in agents}, {a: scores.get(a, math.nan) for a in agents}
 
 
 def _game_scores(ranking: Ranking) -> dict[str, float]:

@@ -70,6 +70,10 @@ class TournamentConfig:
     """Content hash of each agent package at creation; hosts refuse a package that changed."""
     seeding: int = SEEDING
     """Version of the seed derivation (tournaments stored before version 2 resume with 1)."""
+    stop: dict[str, Any] = field(default_factory=dict)
+    """How it ends: empty, when the schedule is played; ``{"until_ci": W, "max_games": N}``, in
+    rounds until every rating is known within +-W; ``{"sprt": {...}, "max_games": N}``, a match
+    until the SPRT decides. See :mod:`arena.rounds` (which plays these)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", games.make(self.game, **self.params).params)
@@ -90,6 +94,10 @@ class TournamentConfig:
             )
         if self.games_per_pairing < 1:
             raise ValueError(f"games_per_pairing must be at least 1, got {self.games_per_pairing}")
+        if self.stop:
+            from arena.rounds import check_stop
+
+            object.__setattr__(self, "stop", check_stop(self.stop, self))
         total = self.total_games()
         if total > MAX_GAMES:
             raise ValueError(
@@ -103,7 +111,10 @@ class TournamentConfig:
         return int(self.params["players"])
 
     def total_games(self) -> int:
-        """The number of scheduled games (computed, not built)."""
+        """The number of scheduled games (computed, not built); with a stopping rule, the most
+        it may play."""
+        if self.stop:
+            return int(self.stop["max_games"])
         return schedule_size(self.agents, self.players, self.format, self.games_per_pairing)
 
     def schedule(self) -> list[ScheduledGame]:
@@ -228,16 +239,23 @@ def run(
     *,
     options: RunOptions | None = None,
     on_game: Callable[[dict[str, Any]], None] | None = None,
+    games: Sequence[ScheduledGame] | None = None,
 ) -> RunSummary:
     """Play the games of ``tournament`` not yet in the ladder, committing each chunk at once.
 
+    ``games``: only these (one round of :mod:`arena.rounds`); default the whole schedule, or,
+    for a tournament with a stopping rule (``config.stop``), its rounds until it stops.
     Every child (workers, agent hosts) is stopped when this returns or raises.
     """
     options = options or RunOptions()
     config = TournamentConfig.from_json(tournament.config)
+    if games is None and config.stop:
+        from arena.rounds import run_rounds
+
+        return run_rounds(ladder, tournament, options=options, on_game=on_game)
     check_unchanged(config)
     done = ladder.done_indices(tournament)
-    todo = [g for g in config.schedule() if g.index not in done]
+    todo = [g for g in (config.schedule() if games is None else games) if g.index not in done]
     played = 0
     work_dir = Path(tempfile.mkdtemp(prefix="arena-run-"))
     log_path = agent_log_path(tournament.name, options)

@@ -116,14 +116,22 @@ class CADP:
     def build_actor(self, cfg: TrainConfig, game: Game) -> nn.Module:
         """An :class:`~trainers.networks.AdviceActor` of the config's sizes."""
         return AdviceActor(
-            game.observation_shape[0], game.num_distinct_actions, cfg.actor_hidden,
-            cfg.cadp_heads, cfg.cadp_head_dim, cfg.cadp_advice_dim,
-        )  # fmt: skip
+            game.observation_shape[0],
+            game.num_distinct_actions,
+            cfg.actor_hidden,
+            cfg.cadp_heads,
+            cfg.cadp_head_dim,
+            cfg.cadp_advice_dim,
+        )
 
     def actor_fn(
-        self, actor: nn.Module, batch: Batch, progress: float, alpha: float = 0.0,
+        self,
+        actor: nn.Module,
+        batch: Batch,
+        progress: float,
+        alpha: float = 0.0,
         record: dict[str, list[float]] | None = None,
-    ) -> ActorFn:  # fmt: skip
+    ) -> ActorFn:
         """CADP(C)'s logits of each sample from its own group, and ``alpha * L_p``.
 
         Args:
@@ -144,11 +152,13 @@ class CADP:
         return logits
 
     def learn(self, run: Run, batch: Batch, progress: float) -> dict[str, float]:
-        """PPO with the pruning loss; logs ``confidence``, ``prune_loss`` and ``prune_alpha``."""
+        """PPO with the pruning loss (and the magnet term, whose policy is CADP(C) from the
+        magnet network); logs ``confidence``, ``prune_loss`` and ``prune_alpha``."""
         alpha = prune_weight(run.cfg, progress)
         record: dict[str, list[float]] = {"confidence": [], "prune_loss": []}
         actor_fn = self.actor_fn(run.actor, batch, progress, alpha, record)
-        metrics = ppo_learn(run, actor_fn, batch, progress)
+        magnet_fn = None if run.magnet is None else self.actor_fn(run.magnet, batch, progress)
+        metrics = ppo_learn(run, actor_fn, batch, progress, magnet_fn)
         metrics.update({key: float(np.mean(values)) for key, values in record.items()})
         metrics["prune_alpha"] = alpha
         return metrics

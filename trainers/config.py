@@ -3,6 +3,10 @@
 >>> cfg = load_config("liars_dice_duel_ctde", overrides=["total_decisions=20000"])
 
 A config name without a path is looked up among the shipped configs (``trainers/configs``).
+Every value is validated, for type and range, when the config is built (a pydantic
+dataclass: ``lr=abc``, ``epochs=true``, ``total_decisions=1.5`` or ``gamma=-1`` are refused
+with one line that names the field), and so are the agent specs it names and ``best_metric``:
+nothing starts with a bad setting.
 """
 
 from __future__ import annotations
@@ -10,10 +14,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, ValidationError
+from pydantic.dataclasses import dataclass
 
 import games
 from trainers.shaping import potential_for
@@ -22,174 +29,182 @@ from trainers.teacher import Teacher
 METHODS = ("ctde", "cadp", "ctedd")
 CRITICS = ("global", "local")
 DISTILL_LOSSES = ("mse", "kl")
+RESUMABLE = ("total_decisions", "checkpoint_every", "eval_every", "eval_games", "threads")
+"""Fields that ``arena train --resume DIR --set KEY=VALUE`` may change (the budget, and
+bookkeeping that does not change what is learnt)."""
+
+Count = Annotated[int, Field(strict=True, ge=1)]
+"""An integer >= 1 (``true`` and ``1.5`` are refused)."""
+Count0 = Annotated[int, Field(strict=True, ge=0)]
+"""An integer >= 0."""
+Positive = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
+"""A finite number > 0 (integers are accepted)."""
+NonNegative = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
+"""A finite number >= 0."""
+Fraction = Annotated[float, Field(strict=True, ge=0, le=1)]
+"""A number in [0, 1]."""
+Text = Annotated[str, Field(strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
+Hidden = Annotated[tuple[Count, ...], Field(min_length=1)]
+"""Hidden layer sizes: at least one layer, each >= 1."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class TrainConfig:
     """Self-play PPO training of a decentralized actor."""
 
     # -- what ------------------------------------------------------------------------------
-    game: str = "liars_dice"
+    game: Text = "liars_dice"
     """Game name (``arena games``)."""
     params: dict[str, Any] = field(default_factory=dict)
     """Game parameters; defaults fill the rest."""
-    method: str = "ctde"
+    method: Literal["ctde", "cadp", "ctedd"] = "ctde"
     """``ctde`` (local actor, critic on the global state), ``cadp`` or ``ctedd``."""
-    critic: str = "global"
+    critic: Literal["global", "local"] = "global"
     """``global``: the critic sees the global state (CTDE); ``local``: the acting seat's local
     observation only (the plain-critic baseline)."""
-    name: str = ""
+    name: Text = ""
     """Name of the exported agent (default: derived from the game and method)."""
-    seed: int = 0
+    seed: Count0 = 0
     """Seed of everything: games, sampling, initial weights."""
     # -- budget and rollout ----------------------------------------------------------------
-    total_decisions: int = 2_000_000
+    total_decisions: Count = 2_000_000
     """Training budget: decisions collected (all seats)."""
-    num_envs: int = 512
+    num_envs: Count = 512
     """Games played in lockstep; one batched network call per step."""
-    steps_per_env: int = 32
+    steps_per_env: Count = 32
     """Decisions per game slot per update (games continue across updates)."""
     # -- networks --------------------------------------------------------------------------
-    actor_hidden: tuple[int, ...] = (256, 256)
+    actor_hidden: Hidden = (256, 256)
     """Hidden layer sizes of the deployable actor MLP."""
-    critic_hidden: tuple[int, ...] = (256, 256, 256)
+    critic_hidden: Hidden = (256, 256, 256)
     """Hidden layer sizes of the critic MLP (training only)."""
     # -- PPO -------------------------------------------------------------------------------
-    lr: float = 1e-4
+    lr: Positive = 1e-4
     """Adam learning rate at the start."""
-    lr_final: float = 0.0
+    lr_final: NonNegative = 0.0
     """Learning rate at the end of the budget (linear annealing)."""
-    critic_lr: float = 3e-4
+    critic_lr: Positive = 3e-4
     """Adam learning rate of the critic (annealed like ``lr``)."""
-    gamma: float = 1.0
+    gamma: Fraction = 1.0
     """Discount per own decision (the games are finite; rewards are terminal)."""
-    gae_lambda: float = 0.95
+    gae_lambda: Fraction = 0.95
     """GAE lambda over each seat's own decisions."""
-    shaping: float = 0.0
+    shaping: NonNegative = 0.0
     """Weight of potential-based reward shaping (:mod:`trainers.shaping`; Liar's Dice: the
     seat's share of the dice in play). It leaves the optimal policy unchanged and credits every
     round of a long elimination game; 0 trains on the game's returns alone."""
-    clip: float = 0.1
+    clip: Annotated[float, Field(strict=True, gt=0, le=1)] = 0.1
     """PPO ratio clip."""
-    epochs: int = 4
+    epochs: Count = 4
     """Passes over each batch."""
-    minibatches: int = 1
+    minibatches: Count = 1
     """Minibatches per epoch (1: one full batch)."""
-    entropy_coef: float = 0.05
+    entropy_coef: NonNegative = 0.05
     """Entropy bonus at the start."""
-    entropy_final: float = 0.0
-    """Entropy bonus at the end of the budget (linear annealing)."""
-    value_coef: float = 0.5
+    entropy_final: NonNegative = 0.0
+    """Entropy bonus from ``entropy_until`` of the budget on (linear annealing before)."""
+    entropy_until: Annotated[float, Field(strict=True, gt=0, le=1)] = 1.0
+    """Fraction of the budget at which the entropy bonus reaches ``entropy_final`` (and stays)."""
+    magnet_coef: NonNegative = 0.0
+    """Weight ``alpha`` of the magnet term ``KL(pi || rho)``, the reverse KL from the policy to
+    the magnet policy ``rho`` (docs/methods.md, "Magnet"); 0: none (plain PPO)."""
+    magnet_every: Count0 = 0
+    """Updates between magnet refreshes (``rho`` := the current policy); 0: the magnet stays
+    the initial policy."""
+    value_coef: NonNegative = 0.5
     """Weight of the critic's squared error."""
-    max_grad_norm: float = 1.0
+    max_grad_norm: Positive = 1.0
     """Gradient clipping (global norm), actor and critic separately."""
-    normalize_advantages: bool = True
+    normalize_advantages: Flag = True
     """Standardise advantages per batch."""
     # -- opponents -------------------------------------------------------------------------
-    pool_size: int = 8
+    pool_size: Count0 = 8
     """Past snapshots kept as opponents (0: pure self-play)."""
-    pool_prob: float = 0.2
+    pool_prob: Fraction = 0.2
     """Probability that a new game seats one learner against a past snapshot."""
-    snapshot_every: int = 20
+    snapshot_every: Count = 20
     """Updates between snapshots added to the pool."""
-    opponent_agents: tuple[str, ...] = ()
+    opponent_agents: tuple[Text, ...] = ()
     """Fixed opponent agents (specs, e.g. ``heuristic``) for some games."""
-    opponent_agent_prob: float = 0.0
+    opponent_agent_prob: Fraction = 0.0
     """Probability that a new game seats one learner against a fixed agent in the other seats.
     (A resume restores the fixed agents' generators; agents keeping other state across moves
     would not be restored.)"""
-    teacher: str = ""
+    teacher: Text = ""
     """Kickstarting (:mod:`trainers.teacher`): an agent spec with a ``policy`` (e.g.
     ``heuristic``) whose distribution the learner is also trained to match at its own
     decisions, with a weight decayed to 0 (empty: none)."""
-    teacher_coef: float = 1.0
+    teacher_coef: NonNegative = 1.0
     """Weight of the teacher's cross-entropy at the start."""
-    teacher_until: float = 0.25
+    teacher_until: Fraction = 0.25
     """Fraction of the budget at which the teacher's weight reaches 0."""
     # -- CADP (trainers.cadp) --------------------------------------------------------------
-    cadp_heads: int = 4
+    cadp_heads: Count = 4
     """Heads of CADP's advice exchange (the authors use 4)."""
-    cadp_head_dim: int = 32
+    cadp_head_dim: Count = 32
     """Width of each head's query, key and value; the logits are scaled by its square root."""
-    cadp_advice_dim: int = 128
+    cadp_advice_dim: Count = 128
     """Width of the advice features ``relu(W_z z + b_z)``, joined to the trunk's output before
     the action head (the exported CADP(D) actor is this much wider in every hidden layer)."""
-    prune_alpha: float = 0.5
+    prune_alpha: NonNegative = 0.5
     """Weight of CADP's pruning loss ``L_p = -log c_ii`` (added to the actor loss only)."""
-    prune_start: float = 0.6
+    prune_start: Fraction = 0.6
     """Fraction of the budget after which the pruning loss is switched on (and stays on)."""
     # -- CTEDD (trainers.ctedd) ------------------------------------------------------------
-    ctedd_global_fraction: float = 0.5
+    ctedd_global_fraction: Annotated[float, Field(strict=True, gt=0, lt=1)] = 0.5
     """Fraction of the updates (and so of the decisions) that train the global policy by PPO;
     the rest are the global policy's play from which the local actor is distilled."""
-    ctedd_global_hidden: tuple[int, ...] = (256, 256)
+    ctedd_global_hidden: Hidden = (256, 256)
     """Hidden layer sizes of CTEDD's global policy (training only)."""
-    distill_loss: str = "mse"
+    distill_loss: Literal["mse", "kl"] = "mse"
     """``mse``: the squared distance between the global and local action distributions (the
     paper's ``L_D``); ``kl``: ``KL(global || local)``."""
-    distill_lr: float = 1e-3
+    distill_lr: Positive = 1e-3
     """Adam learning rate of the distillation at its start (annealed like ``lr``)."""
-    distill_batch: int = 1024
+    distill_batch: Count = 1024
     """Samples per batch taken from the distillation buffer (oldest first)."""
-    distill_iterations: int = 4
+    distill_iterations: Count = 4
     """Gradient steps on each batch taken from the buffer before the next one."""
     # -- bookkeeping -----------------------------------------------------------------------
-    eval_every: int = 50
+    eval_every: Count0 = 50
     """Updates between evaluations (0: only at the end)."""
-    eval_games: int = 200
+    eval_games: Count = 200
     """Games per evaluation opponent (random, heuristic)."""
-    checkpoint_every: int = 25
+    checkpoint_every: Count = 25
     """Updates between checkpoints."""
-    export: str = "best"
+    export: Literal["best", "final"] = "best"
     """Which actor the package gets: ``best`` (the best evaluation so far) or ``final``."""
-    best_metric: str = "auto"
+    best_metric: Text = "auto"
     """The evaluation that picks ``best``: ``auto`` is NashConv on the OpenSpiel Liar's Dice
     configuration, else the mean win rate against the evaluation opponents; or the name of one
     evaluation column (e.g. ``win_vs_heuristic``; ``nash_conv`` is minimised)."""
-    threads: int = 1
+    threads: Count = 1
     """torch threads (1 makes runs reproducible)."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "params", games.make(self.game, **self.params).params)
-        object.__setattr__(self, "actor_hidden", tuple(self.actor_hidden))
-        object.__setattr__(self, "critic_hidden", tuple(self.critic_hidden))
-        object.__setattr__(self, "opponent_agents", tuple(self.opponent_agents))
-        object.__setattr__(self, "ctedd_global_hidden", tuple(self.ctedd_global_hidden))
-        _check_choice("method", self.method, METHODS)
-        _check_choice("critic", self.critic, CRITICS)
-        _check_choice("export", self.export, ("best", "final"))
-        _check_choice("distill_loss", self.distill_loss, DISTILL_LOSSES)
-        for name in ("total_decisions", "num_envs", "steps_per_env", "epochs", "minibatches"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        self._check_method_fields()
-        if not 0.0 <= self.pool_prob <= 1.0 or not 0.0 <= self.opponent_agent_prob <= 1.0:
-            raise ValueError("pool_prob and opponent_agent_prob must be in [0, 1]")
+        """Checks across fields (each field's type and range are checked before this)."""
+        game = games.make(self.game, **self.params)
+        object.__setattr__(self, "params", game.params)
         if self.pool_prob + self.opponent_agent_prob > 1.0:
             raise ValueError(
                 f"pool_prob + opponent_agent_prob must not exceed 1, got {self.pool_prob} + "
                 f"{self.opponent_agent_prob}"
             )
-        if self.shaping < 0:
-            raise ValueError(f"shaping must be >= 0, got {self.shaping}")
-        if self.shaping:
-            potential_for(games.make(self.game, **self.params))
-        if self.teacher_coef < 0 or not 0.0 <= self.teacher_until <= 1.0:
-            raise ValueError("teacher_coef must be >= 0 and teacher_until in [0, 1]")
-        if self.teacher:
-            Teacher(self.teacher, games.make(self.game, **self.params), 0)
+        if self.opponent_agent_prob > 0 and not self.opponent_agents:
+            raise ValueError("opponent_agent_prob > 0 needs opponent_agents (agent specs)")
+        from agents.base import check_agent
 
-    def _check_method_fields(self) -> None:
-        """Fail fast on CADP / CTEDD fields out of range."""
-        names = ("cadp_heads", "cadp_head_dim", "cadp_advice_dim", "distill_batch")
-        for name in (*names, "distill_iterations"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.prune_alpha < 0 or not 0.0 <= self.prune_start <= 1.0:
-            raise ValueError("prune_alpha must be >= 0 and prune_start in [0, 1]")
-        if not 0.0 < self.ctedd_global_fraction < 1.0:
+        for spec in self.opponent_agents:
+            _named("opponent_agents", check_agent, spec, game)
+        if self.shaping:
+            _named("shaping", potential_for, game)
+        if self.teacher:
+            _named("teacher", Teacher, self.teacher, game, 0)
+        allowed = ("auto", *evaluation_columns(self.method, game))
+        if self.best_metric not in allowed:
             raise ValueError(
-                f"ctedd_global_fraction must be in (0, 1), got {self.ctedd_global_fraction}"
+                f"best_metric must be one of {', '.join(allowed)}, got {self.best_metric!r}"
             )
 
     @property
@@ -203,6 +218,18 @@ class TrainConfig:
         return max(1, self.total_decisions // self.batch_size)
 
     @property
+    def budget_note(self) -> str | None:
+        """How the budget is rounded to whole updates, when it is (None when met exactly)."""
+        trained = self.num_updates * self.batch_size
+        if trained == self.total_decisions:
+            return None
+        return (
+            f"total_decisions {self.total_decisions:,} is not a multiple of the "
+            f"{self.batch_size:,} decisions of an update (num_envs x steps_per_env): "
+            f"training {trained:,} decisions in {self.num_updates:,} updates"
+        )
+
+    @property
     def agent_name(self) -> str:
         """The exported agent's name."""
         return self.name or f"{self.game}-{self.method}"
@@ -212,9 +239,25 @@ class TrainConfig:
         return json.loads(json.dumps(dataclasses.asdict(self)))
 
 
-def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+def _named(field_name: str, check: Any, *args: Any) -> None:
+    """Run ``check(*args)``; a ValueError it raises is raised again naming ``field_name``."""
+    try:
+        check(*args)
+    except ValueError as exc:
+        raise ValueError(f"{field_name}: {exc}") from exc
+
+
+def evaluation_columns(method: str, game: games.Game) -> tuple[str, ...]:
+    """The evaluation columns a run of ``method`` on ``game`` logs (``best_metric`` choices)."""
+    from trainers.evaluate import is_openspiel_config
+
+    prefixes = {"ctde": ("",), "cadp": ("", "cadp_c_", "cadp_d_"), "ctedd": ("", "global_")}
+    exact = is_openspiel_config(game)
+    columns: list[str] = []
+    for prefix in prefixes[method]:
+        columns += [f"{prefix}win_vs_random", f"{prefix}win_vs_heuristic"]
+        columns += [f"{prefix}nash_conv"] if exact else []
+    return tuple(columns)
 
 
 def shipped_configs() -> list[str]:
@@ -271,8 +314,46 @@ def config_from_dict(data: dict[str, Any], overrides: list[str] | None = None) -
         )
     try:
         return TrainConfig(**data)
-    except TypeError as exc:
-        raise ValueError(f"bad config: {exc}") from exc
+    except ValidationError as exc:
+        raise ValueError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """The first validation error of a config as one line: the field, what is allowed, the
+    value given."""
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if not where:  # a check across fields (``__post_init__``)
+        return f"bad config: {message}"
+    return f"bad config value {where}={error['input']!r}: {message}"
+
+
+def resume_config(saved: dict[str, Any], overrides: list[str] | None = None) -> TrainConfig:
+    """The config of a run being resumed: the saved one, with overrides of :data:`RESUMABLE`
+    fields only (e.g. a larger ``total_decisions`` extends a finished run).
+
+    Raises:
+        ValueError: an override is invalid or changes another field.
+    """
+    cfg = config_from_dict(saved, overrides)
+    check_resumable(config_from_dict(saved), cfg)
+    return cfg
+
+
+def check_resumable(saved: TrainConfig, cfg: TrainConfig) -> None:
+    """Refuse to resume a run of config ``saved`` with ``cfg`` if they differ beyond
+    :data:`RESUMABLE`."""
+    changed = [
+        f.name
+        for f in dataclasses.fields(TrainConfig)
+        if f.name not in RESUMABLE and getattr(saved, f.name) != getattr(cfg, f.name)
+    ]
+    if changed:
+        raise ValueError(
+            f"the checkpoint was made with another config ({', '.join(changed)} differ): a "
+            f"resumed run may change only {', '.join(RESUMABLE)}"
+        )
 
 
 def load_config(name_or_path: str, overrides: list[str] | None = None) -> TrainConfig:

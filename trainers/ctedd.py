@@ -34,6 +34,7 @@ from games.core import Game, State
 from trainers.config import TrainConfig
 from trainers.evaluate import StateLogits, is_openspiel_config, state_win_rate
 from trainers.exact import state_nash_conv
+from trainers.guards import check_finite
 from trainers.loop import Run, anneal, ppo_learn, train
 from trainers.networks import GlobalPolicy
 from trainers.ppo import ActorFn, PPOBatch
@@ -128,6 +129,7 @@ def distill(
     for part in buffer.batches(cfg.distill_batch):
         for _ in range(cfg.distill_iterations):
             loss = distill_loss(local(part.obs), part.mask, part.target, cfg.distill_loss)
+            check_finite({"distill_loss": loss})
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(local.parameters(), cfg.max_grad_norm)
@@ -174,7 +176,8 @@ class CTEDD:
     def learn(self, run: Run, batch: Batch, progress: float) -> dict[str, float]:
         """PPO on the global policy in the global phase, then distillation of the local actor.
 
-        Learning rates and the entropy bonus anneal over each phase separately.
+        Learning rates and the entropy bonus anneal over each phase separately; the magnet
+        term (``magnet_coef``) regularises the global policy's PPO.
         """
         cfg, split = run.cfg, global_updates(run.cfg)
         scale = cfg.lr_final / cfg.lr if cfg.lr else 0.0
@@ -182,7 +185,9 @@ class CTEDD:
             phase = run.update / split
             critic_lr = anneal(cfg.critic_lr, cfg.critic_lr * scale, phase)
             _set_lr(run, anneal(cfg.lr, cfg.lr_final, phase), critic_lr)
-            metrics = ppo_learn(run, self.actor_fn(run.actor, batch, phase), batch, phase)
+            actor_fn = self.actor_fn(run.actor, batch, phase)
+            magnet_fn = None if run.magnet is None else self.actor_fn(run.magnet, batch, phase)
+            metrics = ppo_learn(run, actor_fn, batch, phase, magnet_fn)
             return {**metrics, "global_phase": 1.0}
         phase = (run.update - split) / max(1, cfg.num_updates - split)
         _set_lr(run, anneal(cfg.distill_lr, cfg.distill_lr * scale, phase), 0.0)

@@ -8,7 +8,7 @@ from typing import Any
 
 CURVES = (
     ("pg_loss", "value_loss", "extra_loss"),
-    ("entropy", "approx_kl", "clip_frac"),
+    ("entropy", "approx_kl", "clip_frac", "magnet_kl"),
     ("explained_variance",),
     ("win_vs_random", "win_vs_heuristic", "nash_conv", "cadp_d_nash_conv", "global_nash_conv"),
 )
@@ -25,11 +25,8 @@ class MetricsLog:
     def _read(self) -> list[dict[str, Any]]:
         if not self.path.exists():
             return []
-        with self.path.open() as f:
-            return [
-                {k: float(v) if v not in ("", None) else None for k, v in row.items()}
-                for row in csv.DictReader(f)
-            ]
+        with self.path.open(newline="") as f:
+            return [{k: parse_cell(v) for k, v in row.items()} for row in csv.DictReader(f)]
 
     def truncate(self, update: int) -> None:
         """Forget rows after ``update`` (a resume replays them)."""
@@ -86,6 +83,19 @@ class MetricsLog:
         fig.savefig(path, dpi=100)
         plt.close(fig)
         return path
+
+
+def parse_cell(text: str | None) -> int | float | str | None:
+    """A CSV cell as it was written: ``12`` an int, ``0.5`` / ``12.0`` / ``nan`` a float, empty
+    None (so a resumed run rewrites every column with its type)."""
+    if text is None or text == "":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def _tensorboard(out: Path):

@@ -20,13 +20,23 @@ from torch import nn
 import games
 from games.core import Game
 from trainers.checkpoint import load_checkpoint, save_checkpoint
-from trainers.config import TrainConfig, config_from_dict
+from trainers.config import TrainConfig, check_resumable, config_from_dict
 from trainers.evaluate import evaluate
+from trainers.guards import NonFiniteError
 from trainers.logger import MetricsLog
 from trainers.networks import Critic
 from trainers.ppo import ActorFn, PPOBatch, PPOSettings, ppo_update
-from trainers.rollout import Batch, Opponents, SelfPlayGames, ValueFn, collect, gae
+from trainers.rollout import (
+    Batch,
+    Opponents,
+    SelfPlayGames,
+    ValueFn,
+    collect,
+    gae,
+    masked_log_softmax,
+)
 from trainers.shaping import potential_for
+from trainers.signals import StopSignals
 from trainers.teacher import Teacher, teacher_weight, with_teacher
 
 
@@ -70,7 +80,11 @@ class Run:
     critic_opt: torch.optim.Optimizer
     games: SelfPlayGames
     generator: torch.Generator
-    pool: list[nn.Module] = field(default_factory=list)
+    pool: dict[int, nn.Module] = field(default_factory=dict)
+    """Past snapshots of the actor by id (ids grow by one per snapshot). New games draw among
+    the newest ``pool_size``; an older one stays while a game in progress still plays it."""
+    magnet: nn.Module | None = None
+    """The magnet policy ``rho`` (a frozen copy of the actor) when ``magnet_coef > 0``."""
     update: int = 0
     decisions: int = 0
     wall: float = 0.0
@@ -79,6 +93,10 @@ class Run:
     """The best evaluation so far: its ``score``, ``update``, ``evaluation`` and ``actor``."""
     teacher: Teacher | None = None
     """The kickstarting teacher (built on first use; it holds no training state)."""
+    saved_update: int | None = None
+    """The update of the last checkpoint written or read (None: none yet)."""
+    stopped: str | None = None
+    """The signal (``SIGINT``, ``SIGTERM``) that stopped the run early, if one did."""
 
     @property
     def use_global(self) -> bool:
@@ -95,14 +113,17 @@ def build_run(cfg: TrainConfig, method: Method) -> Run:
         critic = Critic(game.state_shape[0], game.num_players, cfg.critic_hidden)
     else:
         critic = Critic(game.observation_shape[0], 1, cfg.critic_hidden)
-    gen = torch.Generator().manual_seed(cfg.seed)
-    rng = np.random.default_rng(cfg.seed)
     return Run(
-        cfg, game, actor, critic,
-        torch.optim.Adam(actor.parameters(), lr=cfg.lr, eps=1e-5),
-        torch.optim.Adam(critic.parameters(), lr=cfg.critic_lr, eps=1e-5),
-        SelfPlayGames(game, cfg.num_envs, rng), gen,
-    )  # fmt: skip
+        cfg=cfg,
+        game=game,
+        actor=actor,
+        critic=critic,
+        actor_opt=torch.optim.Adam(actor.parameters(), lr=cfg.lr, eps=1e-5),
+        critic_opt=torch.optim.Adam(critic.parameters(), lr=cfg.critic_lr, eps=1e-5),
+        games=SelfPlayGames(game, cfg.num_envs, np.random.default_rng(cfg.seed)),
+        generator=torch.Generator().manual_seed(cfg.seed),
+        magnet=copy.deepcopy(actor) if cfg.magnet_coef > 0 else None,
+    )
 
 
 def checkpoint_payload(run: Run) -> dict[str, Any]:
@@ -116,7 +137,9 @@ def checkpoint_payload(run: Run) -> dict[str, Any]:
         "critic": run.critic.state_dict(),
         "actor_opt": run.actor_opt.state_dict(),
         "critic_opt": run.critic_opt.state_dict(),
-        "pool": [p.state_dict() for p in run.pool],
+        "pool": [p.state_dict() for p in run.pool.values()],
+        "pool_ids": list(run.pool),
+        "magnet": None if run.magnet is None else run.magnet.state_dict(),
         "generator": run.generator.get_state(),
         "games": run.games.to_json(),
         "best": run.best,
@@ -124,23 +147,41 @@ def checkpoint_payload(run: Run) -> dict[str, Any]:
 
 
 def restore_run(payload: dict[str, Any], cfg: TrainConfig, method: Method) -> Run:
-    """The run saved in ``payload`` (``cfg`` must equal the saved config)."""
-    if config_from_dict(payload["config"]) != cfg:
-        raise ValueError("the checkpoint was made with another config; resume without --set")
+    """The run saved in ``payload``.
+
+    ``cfg`` must equal the saved config but for :data:`trainers.config.RESUMABLE` fields: a
+    larger ``total_decisions`` extends the run (the annealing schedules then follow the new
+    budget from the update reached).
+    """
+    check_resumable(config_from_dict(payload["config"]), cfg)
+    if payload["update"] > cfg.num_updates:
+        raise ValueError(
+            f"the run has done {payload['update']} updates, more than the "
+            f"{cfg.num_updates} of total_decisions={cfg.total_decisions}"
+        )
     run = build_run(cfg, method)
     run.actor.load_state_dict(payload["actor"])
     run.critic.load_state_dict(payload["critic"])
     run.actor_opt.load_state_dict(payload["actor_opt"])
     run.critic_opt.load_state_dict(payload["critic_opt"])
-    for state in payload["pool"]:
-        snapshot = copy.deepcopy(run.actor)
-        snapshot.load_state_dict(state)
-        run.pool.append(snapshot)
+    ids = payload.get("pool_ids", range(len(payload["pool"])))
+    for snapshot_id, state in zip(ids, payload["pool"], strict=True):
+        run.pool[int(snapshot_id)] = _copy_with(run.actor, state)
+    if run.magnet is not None and payload.get("magnet") is not None:
+        run.magnet.load_state_dict(payload["magnet"])
     run.generator.set_state(payload["generator"])
     run.games = SelfPlayGames.from_json(run.game, payload["games"])
     run.update, run.decisions, run.wall = payload["update"], payload["decisions"], payload["wall"]
     run.best = payload.get("best")
+    run.saved_update = run.update
     return run
+
+
+def _copy_with(actor: nn.Module, state: dict[str, torch.Tensor]) -> nn.Module:
+    """A copy of ``actor`` with the weights ``state``."""
+    snapshot = copy.deepcopy(actor)
+    snapshot.load_state_dict(state)
+    return snapshot
 
 
 def anneal(start: float, end: float, progress: float) -> float:
@@ -170,16 +211,31 @@ def ppo_batch(
     )
 
 
-def _settings(cfg: TrainConfig, progress: float) -> PPOSettings:
+def entropy_weight(cfg: TrainConfig, progress: float) -> float:
+    """The entropy bonus at ``progress``: ``entropy_coef`` annealed linearly to
+    ``entropy_final`` at ``entropy_until`` of the budget, then constant (it can reach 0)."""
+    return anneal(cfg.entropy_coef, cfg.entropy_final, progress / cfg.entropy_until)
+
+
+def ppo_settings(cfg: TrainConfig, progress: float) -> PPOSettings:
+    """The PPO knobs of ``cfg`` at ``progress`` (annealed values applied)."""
     return PPOSettings(
         clip=cfg.clip,
-        entropy_coef=anneal(cfg.entropy_coef, cfg.entropy_final, progress),
+        entropy_coef=entropy_weight(cfg, progress),
         value_coef=cfg.value_coef,
         epochs=cfg.epochs,
         minibatches=cfg.minibatches,
         max_grad_norm=cfg.max_grad_norm,
         normalize_advantages=cfg.normalize_advantages,
+        magnet_coef=cfg.magnet_coef,
     )
+
+
+@torch.no_grad()
+def magnet_log_probs(magnet_fn: ActorFn, data: PPOBatch) -> torch.Tensor:
+    """The magnet policy's log-probabilities of every sample of ``data`` ``[N, A]``."""
+    logits, _ = magnet_fn(data)
+    return masked_log_softmax(logits, data.mask)
 
 
 def _set_lr(run: Run, progress: float) -> None:
@@ -192,18 +248,38 @@ def _set_lr(run: Run, progress: float) -> None:
         )
 
 
-def ppo_learn(run: Run, actor_fn: ActorFn, batch: Batch, progress: float) -> dict[str, float]:
-    """GAE and the PPO epochs on ``batch`` with ``actor_fn``, at ``progress``; the metrics."""
+def ppo_learn(
+    run: Run,
+    actor_fn: ActorFn,
+    batch: Batch,
+    progress: float,
+    magnet_fn: ActorFn | None = None,
+) -> dict[str, float]:
+    """GAE and the PPO epochs on ``batch`` with ``actor_fn``, at ``progress``; the metrics.
+
+    Args:
+        magnet_fn: the same method's logits from the magnet network (``run.magnet``); with
+            one and ``magnet_coef > 0`` the update adds ``magnet_coef * KL(pi || rho)``.
+    """
     cfg = run.cfg
     weight = teacher_weight(cfg.teacher_coef, cfg.teacher_until, progress)
     if batch.teacher is not None:
         actor_fn = with_teacher(actor_fn, batch.teacher, weight)
     advantages, returns = gae(batch, cfg.gamma, cfg.gae_lambda, cfg.shaping)
     data = ppo_batch(batch, advantages, returns, run.use_global)
+    if magnet_fn is not None and cfg.magnet_coef > 0:
+        data.magnet_logp = magnet_log_probs(magnet_fn, data)
     metrics = ppo_update(
-        actor_fn, list(run.actor.parameters()), run.critic, run.actor_opt, run.critic_opt,
-        data, _settings(cfg, progress), run.use_global, run.generator,
-    )  # fmt: skip
+        actor_fn=actor_fn,
+        actor_params=list(run.actor.parameters()),
+        critic=run.critic,
+        actor_opt=run.actor_opt,
+        critic_opt=run.critic_opt,
+        batch=data,
+        settings=ppo_settings(cfg, progress),
+        use_global=run.use_global,
+        generator=run.generator,
+    )
     if cfg.teacher:
         metrics["teacher_weight"] = weight
     return metrics
@@ -225,32 +301,75 @@ def update_once(run: Run, method: Method) -> dict[str, float]:
     progress = run.update / cfg.num_updates
     _set_lr(run, progress)
     start = time.perf_counter()
-    value_fn = ValueFn(run.critic, run.use_global)
-    mix = Opponents(len(run.pool), cfg.pool_prob, cfg.opponent_agents, cfg.opponent_agent_prob)
-    inputs = getattr(method, "policy_inputs", "obs")
-    potential = potential_for(run.game) if cfg.shaping else None
+    ids = drawable_snapshots(run)
+    mix = Opponents(
+        pool_size=len(ids),
+        pool_prob=cfg.pool_prob,
+        agents=cfg.opponent_agents,
+        agent_prob=cfg.opponent_agent_prob,
+        pool_ids=ids,
+    )
     batch = collect(
-        run.games, run.actor, value_fn, run.pool, cfg.steps_per_env, mix, inputs, potential,
-        _teacher(run, progress),
-    )  # fmt: skip
+        run.games,
+        run.actor,
+        ValueFn(run.critic, run.use_global),
+        run.pool,
+        cfg.steps_per_env,
+        mix,
+        inputs=getattr(method, "policy_inputs", "obs"),
+        potential=potential_for(run.game) if cfg.shaping else None,
+        teacher=_teacher(run, progress),
+    )
     collect_s = time.perf_counter() - start
-    learn = getattr(method, "learn", None)
-    if learn is not None:
-        metrics = learn(run, batch, progress)
-    else:
-        metrics = ppo_learn(run, method.actor_fn(run.actor, batch, progress), batch, progress)
+    metrics = _learn(run, method, batch, progress)
     elapsed = time.perf_counter() - start
     run.update += 1
     run.decisions += batch.action.size
     run.wall += elapsed
     metrics.update(
-        update=run.update, decisions=run.decisions, decisions_per_s=batch.action.size / elapsed,
-        collect_share=collect_s / elapsed, games_finished=float(batch.done.sum()),
-    )  # fmt: skip
-    if cfg.pool_size and run.update % cfg.snapshot_every == 0:
-        run.pool.append(copy.deepcopy(run.actor))
-        del run.pool[: -cfg.pool_size]
+        update=run.update,
+        decisions=run.decisions,
+        decisions_per_s=batch.action.size / elapsed,
+        collect_share=collect_s / elapsed,
+        games_finished=float(batch.done.sum()),
+    )
+    _after_update(run)
     return metrics
+
+
+def _learn(run: Run, method: Method, batch: Batch, progress: float) -> dict[str, float]:
+    """The method's ``learn``, or PPO with its ``actor_fn`` (and the magnet's, if any)."""
+    learn = getattr(method, "learn", None)
+    if learn is not None:
+        return learn(run, batch, progress)
+    actor_fn = method.actor_fn(run.actor, batch, progress)
+    magnet_fn = None if run.magnet is None else method.actor_fn(run.magnet, batch, progress)
+    return ppo_learn(run, actor_fn, batch, progress, magnet_fn)
+
+
+def _after_update(run: Run) -> None:
+    """Snapshots for the pool and the magnet's refresh, every so many updates."""
+    cfg = run.cfg
+    if cfg.pool_size and run.update % cfg.snapshot_every == 0:
+        run.pool[max(run.pool, default=-1) + 1] = copy.deepcopy(run.actor)
+    retire_snapshots(run)
+    if run.magnet is not None and cfg.magnet_every and run.update % cfg.magnet_every == 0:
+        run.magnet.load_state_dict(run.actor.state_dict())
+
+
+def drawable_snapshots(run: Run) -> tuple[int, ...]:
+    """The ids of the snapshots new games may draw: the newest ``pool_size``."""
+    if not run.cfg.pool_size:
+        return ()
+    return tuple(sorted(run.pool)[-run.cfg.pool_size :])
+
+
+def retire_snapshots(run: Run) -> None:
+    """Drop the snapshots that new games no longer draw and no game in progress plays (so
+    trimming the pool never changes the opponent of a game in progress)."""
+    keep = set(drawable_snapshots(run)) | {int(k) for k in run.games.opponent if k >= 0}
+    for snapshot_id in [k for k in run.pool if k not in keep]:
+        del run.pool[snapshot_id]
 
 
 def run_eval(run: Run, method: Method) -> dict[str, float]:
@@ -283,8 +402,12 @@ def remember_if_best(run: Run, evaluation: dict[str, float]) -> None:
     score = selection_score(run.cfg, evaluation)
     if run.best is None or score > run.best["score"]:
         weights = {k: v.detach().clone() for k, v in run.actor.state_dict().items()}
-        run.best = {"score": score, "update": run.update, "evaluation": dict(evaluation),
-                    "actor": weights}  # fmt: skip
+        run.best = {
+            "score": score,
+            "update": run.update,
+            "evaluation": dict(evaluation),
+            "actor": weights,
+        }
 
 
 def exported_actor(run: Run, method: Method) -> tuple[nn.Module, dict[str, Any]]:
@@ -312,9 +435,15 @@ def export(run: Run, method: Method, out: Path, evaluation: dict[str, float]) ->
         "config": run.cfg.to_json(),
     }
     return save_package(
-        out / "agent", actor, name=run.cfg.agent_name, game=run.game,
-        method=method.name, training=training, evaluation=evaluation, overwrite=True,
-    )  # fmt: skip
+        out / "agent",
+        actor,
+        name=run.cfg.agent_name,
+        game=run.game,
+        method=method.name,
+        training=training,
+        evaluation=evaluation,
+        overwrite=True,
+    )
 
 
 def train(
@@ -325,28 +454,65 @@ def train(
     resume: bool = False,
     progress: bool = True,
     stop_after: int | None = None,
+    handle_signals: bool = True,
 ) -> Run:
     """Train ``cfg`` with ``method``, writing metrics, checkpoints and the package to ``out``.
 
     Args:
-        resume: continue from ``out/checkpoint.pt``.
+        resume: continue from ``out/checkpoint.pt`` (``cfg`` may extend its budget).
         progress: show a progress bar.
         stop_after: stop (with a checkpoint, no export) after this many updates in total;
             for tests of resume.
-    """
-    from tqdm import tqdm
+        handle_signals: on SIGINT or SIGTERM (from the main thread), finish the update in
+            progress, write a checkpoint and return with ``run.stopped`` set (a second signal
+            aborts at once: :mod:`trainers.signals`).
 
+    Raises:
+        NonFiniteError: a loss or the policy became NaN or infinite; nothing of it was saved
+            (the error names the last checkpoint written).
+    """
     torch.set_num_threads(cfg.threads)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     run = restore_run(load_checkpoint(out), cfg, method) if resume else build_run(cfg, method)
     log = MetricsLog(out)
     log.truncate(run.update)
-    last = stop_after if stop_after is not None else cfg.num_updates
-    bar = tqdm(total=cfg.num_updates, initial=run.update, unit="upd", disable=not progress)
+    last = min(stop_after if stop_after is not None else cfg.num_updates, cfg.num_updates)
+    with StopSignals(enabled=handle_signals) as stop:
+        try:
+            evaluation = _updates(run, method, out, log, last, stop, progress)
+        except NonFiniteError as exc:
+            exc.update, exc.checkpoint = run.update + 1, run.saved_update
+            raise
+    run.stopped = stop.name
+    if run.stopped is None and run.update >= cfg.num_updates:
+        _finish(run, method, out, log, evaluation)
+    log.plot(out / "curves.png", f"{cfg.agent_name} ({method.name}, critic {cfg.critic})")
+    return run
+
+
+def _save(run: Run, out: Path) -> None:
+    save_checkpoint(out, checkpoint_payload(run))
+    run.saved_update = run.update
+
+
+def _updates(
+    run: Run,
+    method: Method,
+    out: Path,
+    log: MetricsLog,
+    last: int,
+    stop: StopSignals,
+    progress: bool,
+) -> dict[str, float]:
+    """Updates until ``last`` or a stop signal, with evaluations and checkpoints; the last
+    evaluation."""
+    from tqdm import tqdm
+
+    cfg = run.cfg
     evaluation: dict[str, float] = {}
-    try:
-        while run.update < min(last, cfg.num_updates):
+    with tqdm(total=cfg.num_updates, initial=run.update, unit="upd", disable=not progress) as bar:
+        while run.update < last and stop.received is None:
             metrics = update_once(run, method)
             if cfg.eval_every and run.update % cfg.eval_every == 0:
                 evaluation = run_eval(run, method)
@@ -356,18 +522,23 @@ def train(
             bar.update(1)
             bar.set_postfix_str(_postfix(metrics, evaluation), refresh=False)
             if run.update % cfg.checkpoint_every == 0 or run.update == last:
-                save_checkpoint(out, checkpoint_payload(run))
-    finally:
-        bar.close()
-    if run.update >= cfg.num_updates:
-        if not evaluation or cfg.num_updates % max(cfg.eval_every, 1):
-            evaluation = run_eval(run, method)
-            remember_if_best(run, evaluation)
-            log.update_last(evaluation)
-        save_checkpoint(out, checkpoint_payload(run))
-        export(run, method, out, evaluation)
-    log.plot(out / "curves.png", f"{cfg.agent_name} ({method.name}, critic {cfg.critic})")
-    return run
+                _save(run, out)
+    if stop.received is not None and run.saved_update != run.update:
+        _save(run, out)
+    return evaluation
+
+
+def _finish(
+    run: Run, method: Method, out: Path, log: MetricsLog, evaluation: dict[str, float]
+) -> None:
+    """The final evaluation (unless the last update had one), checkpoint and package."""
+    cfg = run.cfg
+    if not evaluation or cfg.num_updates % max(cfg.eval_every, 1):
+        evaluation = run_eval(run, method)
+        remember_if_best(run, evaluation)
+        log.update_last(evaluation)
+    _save(run, out)
+    export(run, method, out, evaluation)
 
 
 def _postfix(metrics: dict[str, float], evaluation: dict[str, float]) -> str:

@@ -1,7 +1,15 @@
-"""The shared PPO update (clipped surrogate, entropy bonus, value regression).
+"""The shared PPO update (clipped surrogate, entropy bonus, magnet, value regression).
 
-Importable pieces: :func:`ppo_update` runs the epochs over one batch; methods add their own
-actor-side loss through ``extra_actor_loss`` (CADP's pruning loss).
+The actor minimises (docs/methods.md, "The objective")::
+
+    actor_loss = pg_loss - entropy_coef * entropy + magnet_coef * magnet_kl + extra
+
+``magnet_kl = KL(pi || rho)``, the reverse KL from the policy to the magnet policy ``rho``
+(Magnetic Mirror Descent), present when the batch carries the magnet's log-probabilities;
+``extra`` is a method's own actor loss (CADP's pruning loss, a teacher's cross-entropy).
+
+Importable pieces: :func:`policy_losses`, :func:`magnet_kl`, :func:`actor_objective`, and
+:func:`ppo_update`, which runs the epochs over one batch.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from trainers.guards import check_finite
 from trainers.rollout import masked_log_softmax
 
 
@@ -30,6 +39,7 @@ class PPOBatch:
         advantages: GAE advantages ``[N]``.
         returns: value targets ``[N]``.
         index: row indices into the collection batch ``[N]`` (for method-specific inputs).
+        magnet_logp: the magnet policy's log-probabilities ``[N, A]`` (None: no magnet term).
     """
 
     obs: torch.Tensor
@@ -41,6 +51,7 @@ class PPOBatch:
     advantages: torch.Tensor
     returns: torch.Tensor
     index: torch.Tensor
+    magnet_logp: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,8 @@ class PPOSettings:
     minibatches: int
     max_grad_norm: float
     normalize_advantages: bool
+    magnet_coef: float = 0.0
+    """Weight of ``KL(pi || rho)`` (0: the term is left out of the loss)."""
 
 
 ActorFn = Callable[[PPOBatch], tuple[torch.Tensor, torch.Tensor]]
@@ -69,13 +82,27 @@ def critic_values(critic: nn.Module, mb: PPOBatch, use_global: bool) -> torch.Te
 
 
 def _minibatch(batch: PPOBatch, rows: torch.Tensor) -> PPOBatch:
-    return PPOBatch(*(getattr(batch, f)[rows] for f in PPOBatch.__dataclass_fields__))
+    fields = {f: getattr(batch, f) for f in PPOBatch.__dataclass_fields__}
+    return PPOBatch(**{f: None if v is None else v[rows] for f, v in fields.items()})
+
+
+def magnet_kl(logp: torch.Tensor, magnet_logp: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``KL(pi || rho) = sum_a pi(a) (log pi(a) - log rho(a))`` over legal actions, batch mean.
+
+    Args:
+        logp: the policy's log-probabilities ``[n, A]`` (illegal actions at any value).
+        magnet_logp: the magnet's log-probabilities ``[n, A]``.
+        mask: legal actions ``[n, A]``.
+    """
+    gap = (logp - magnet_logp).masked_fill(~mask, 0.0)
+    return (logp.exp() * gap).sum(1).mean()
 
 
 def policy_losses(
     logits: torch.Tensor, mb: PPOBatch, settings: PPOSettings
 ) -> dict[str, torch.Tensor]:
-    """Clipped surrogate ``pg_loss``, ``entropy``, ``approx_kl`` and ``clip_frac``."""
+    """Clipped surrogate ``pg_loss``, ``entropy``, ``approx_kl`` and ``clip_frac``; and
+    ``magnet_kl`` when the minibatch carries the magnet's log-probabilities."""
     logp_all = masked_log_softmax(logits, mb.mask)
     logp = logp_all.gather(1, mb.action[:, None])[:, 0]
     probs = logp_all.exp()
@@ -90,7 +117,22 @@ def policy_losses(
     with torch.no_grad():
         approx_kl = ((ratio - 1) - log_ratio).mean()
         clip_frac = ((ratio - 1).abs() > settings.clip).float().mean()
-    return {"pg_loss": pg_loss, "entropy": entropy, "approx_kl": approx_kl, "clip_frac": clip_frac}
+    losses = {"pg_loss": pg_loss, "entropy": entropy}
+    losses.update(approx_kl=approx_kl, clip_frac=clip_frac)
+    if mb.magnet_logp is not None:
+        losses["magnet_kl"] = magnet_kl(logp_all, mb.magnet_logp, mb.mask)
+    return losses
+
+
+def actor_objective(
+    losses: dict[str, torch.Tensor], settings: PPOSettings, extra: torch.Tensor
+) -> torch.Tensor:
+    """``pg_loss - entropy_coef * entropy + magnet_coef * magnet_kl + extra`` (the magnet term
+    only with a magnet and a coefficient above 0: then the loss is exactly plain PPO's)."""
+    loss = losses["pg_loss"] - settings.entropy_coef * losses["entropy"]
+    if settings.magnet_coef and "magnet_kl" in losses:
+        loss = loss + settings.magnet_coef * losses["magnet_kl"]
+    return loss + extra
 
 
 def _step(optimizer: torch.optim.Optimizer, loss: torch.Tensor, params, max_norm: float) -> None:
@@ -121,9 +163,11 @@ def ppo_update(
             mb = _minibatch(batch, rows)
             logits, extra = actor_fn(mb)
             losses = policy_losses(logits, mb, settings)
-            actor_loss = losses["pg_loss"] - settings.entropy_coef * losses["entropy"] + extra
-            _step(actor_opt, actor_loss, actor_params, settings.max_grad_norm)
+            actor_loss = actor_objective(losses, settings, extra)
             value_loss = 0.5 * (critic_values(critic, mb, use_global) - mb.returns).pow(2).mean()
+            if not bool(torch.isfinite(actor_loss + value_loss)):
+                check_finite({**losses, "extra_loss": extra, "value_loss": value_loss})
+            _step(actor_opt, actor_loss, actor_params, settings.max_grad_norm)
             _step(
                 critic_opt,
                 settings.value_coef * value_loss,

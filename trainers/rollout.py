@@ -21,7 +21,7 @@ global policy).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,7 @@ import torch
 
 from agents.base import Agent, load_agent
 from games.core import Game, State
+from trainers.guards import check_finite
 from trainers.shaping import Potential, potentials
 
 if TYPE_CHECKING:
@@ -50,16 +51,25 @@ class Opponents:
     """How new games are seated (see the module docstring).
 
     Attributes:
-        pool_size: snapshots currently in the pool.
+        pool_size: snapshots new games may draw.
         pool_prob: probability of a game against a snapshot (when the pool is not empty).
         agents: specs of fixed opponent agents.
         agent_prob: probability of a game against one of ``agents``.
+        pool_ids: the keys, in the pool given to :func:`collect`, of the snapshots new games
+            may draw (None: ``0 .. pool_size - 1``, a list's indices). A game keeps the key
+            drawn until it ends, whatever happens to the pool meanwhile.
     """
 
     pool_size: int = 0
     pool_prob: float = 0.0
     agents: tuple[str, ...] = ()
     agent_prob: float = 0.0
+    pool_ids: tuple[int, ...] | None = None
+
+    @property
+    def snapshot_ids(self) -> tuple[int, ...]:
+        """The keys of the snapshots new games may draw."""
+        return tuple(range(self.pool_size)) if self.pool_ids is None else self.pool_ids
 
 
 @dataclass
@@ -158,8 +168,8 @@ class SelfPlayGames:
         self.learner = np.ones((num_envs, n), dtype=bool)
         """Seats played by the current policy."""
         self.opponent = np.full(num_envs, -1, dtype=np.int64)
-        """Who plays the non-learner seats: a snapshot index (>= 0), -1 none (self-play), or
-        fixed agent ``j`` coded as ``-2 - j``."""
+        """Who plays the non-learner seats: a snapshot's key in the pool (>= 0), -1 none
+        (self-play), or fixed agent ``j`` coded as ``-2 - j``."""
         self.fixed: dict[tuple[int, int, str], Agent] = {}
         """Fixed opponent agents by (game slot, seat, spec), reused across games."""
         self.fixed_seeds: dict[int, tuple[str, list[int]]] = {}
@@ -179,8 +189,9 @@ class SelfPlayGames:
         u = self.rng.random()
         self.learner[e] = True
         self.opponent[e] = -1
-        if mix.pool_size and u < mix.pool_prob:
-            self.opponent[e] = self.rng.integers(mix.pool_size)
+        ids = mix.snapshot_ids
+        if ids and u < mix.pool_prob:
+            self.opponent[e] = ids[int(self.rng.integers(len(ids)))]
         elif mix.agents and u < mix.pool_prob + mix.agent_prob:
             j = int(self.rng.integers(len(mix.agents)))
             self.opponent[e] = -2 - j
@@ -298,14 +309,28 @@ class ValueFn:
         return np.stack(cols, axis=1)
 
 
+Pool = Sequence[PolicyLogits] | Mapping[int, PolicyLogits]
+"""Past snapshots, by the key games hold (``SelfPlayGames.opponent``)."""
+
+
 @torch.no_grad()
 def _policy_logp(
-    actor: PolicyLogits, pool: Sequence[PolicyLogits], games_: SelfPlayGames,
-    inputs: tuple[np.ndarray, ...], mask: np.ndarray, seats: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Log-probabilities of the policy acting in each game; and whether it is the learner."""
+    actor: PolicyLogits,
+    pool: Pool,
+    games_: SelfPlayGames,
+    inputs: tuple[np.ndarray, ...],
+    mask: np.ndarray,
+    seats: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Log-probabilities of the policy acting in each game; and whether it is the learner.
+
+    Raises:
+        NonFiniteError: the logits are NaN or infinite (a diverged network).
+    """
     net_in, mask_t = tuple(torch.from_numpy(x) for x in inputs), torch.from_numpy(mask)
-    logp = masked_log_softmax(actor(*net_in), mask_t)
+    logits = actor(*net_in)
+    check_finite({"the actor's logits": logits})
+    logp = masked_log_softmax(logits, mask_t)
     learner = games_.learner[np.arange(games_.num_envs), seats]
     for k in np.unique(games_.opponent[~learner]):
         if k < 0:
@@ -336,7 +361,7 @@ def collect(
     games_: SelfPlayGames,
     actor: PolicyLogits,
     value_fn: ValueFn,
-    pool: Sequence[PolicyLogits],
+    pool: Pool,
     steps: int,
     mix: Opponents,
     inputs: str = "obs",
@@ -372,9 +397,13 @@ def collect(
         value = value_fn.acting(seen["obs"], seen["state"], seats)
         done, returns = _apply(games_, action, mix)
         seen.update(
-            action=action, learner=learner, logp=logp_all[np.arange(e_), action], value=value,
-            done=done, returns=returns,
-        )  # fmt: skip
+            action=action,
+            learner=learner,
+            logp=logp_all[np.arange(e_), action],
+            value=value,
+            done=done,
+            returns=returns,
+        )
         for key, column in seen.items():
             cols[key].append(column)
     stacked = {k: np.stack(v) for k, v in cols.items() if v}
@@ -384,9 +413,12 @@ def collect(
 
 
 def _fixed_moves(
-    games_: SelfPlayGames, action: np.ndarray, seats: np.ndarray, learner: np.ndarray,
+    games_: SelfPlayGames,
+    action: np.ndarray,
+    seats: np.ndarray,
+    learner: np.ndarray,
     mix: Opponents,
-) -> None:  # fmt: skip
+) -> None:
     """Replace, in place, the sampled moves of seats played by fixed agents."""
     for e in np.flatnonzero(~learner & (games_.opponent <= -2)):
         spec = mix.agents[-2 - int(games_.opponent[e])]

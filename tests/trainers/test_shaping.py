@@ -66,7 +66,7 @@ def test_shaping_is_refused_for_a_game_without_a_potential():
         potential_for(games.make("skull", players=3))
     with pytest.raises(ValueError, match="no potential"):
         load_config("skull_ctde", ["shaping=1.0", "params.players=3"])
-    with pytest.raises(ValueError, match="shaping must be >= 0"):
+    with pytest.raises(ValueError, match="shaping=-1: Input should be greater than or equal to 0"):
         load_config("liars_dice_ctde", ["shaping=-1"])
 
 

@@ -1,0 +1,123 @@
+"""The shared training loop (trainers/loop.py): the magnet in every method, its refresh, the
+entropy schedule, the snapshot pool, signals and resume."""
+
+from __future__ import annotations
+
+import math
+import signal
+
+import numpy as np
+import pytest
+import torch
+
+from tests.trainers.helpers import assert_same_networks
+from trainers.checkpoint import load_checkpoint
+from trainers.config import load_config
+from trainers.logger import parse_cell
+from trainers.loop import build_run, entropy_weight, update_once
+from trainers.methods import get_method
+from trainers.signals import StopSignals
+
+TINY = [
+    "params.players=3",
+    "num_envs=16",
+    "steps_per_env=8",
+    "eval_every=0",
+    "eval_games=10",
+    "actor_hidden=[16]",
+    "critic_hidden=[16]",
+    "opponent_agents=[]",
+    "opponent_agent_prob=0",
+    "cadp_heads=2",
+    "cadp_head_dim=8",
+    "cadp_advice_dim=8",
+    "ctedd_global_hidden=[16]",
+    "distill_batch=64",
+]
+MAGNET = ["magnet_coef=0.5", "magnet_every=2"]
+
+
+def _weights_equal(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    pairs = zip(a.state_dict().values(), b.state_dict().values(), strict=True)
+    return all(torch.equal(x, y) for x, y in pairs)
+
+
+@pytest.mark.parametrize("method", ["ctde", "cadp", "ctedd"])
+def test_every_method_gets_the_magnet_term_and_its_refresh(method):
+    cfg = load_config(f"skull_{method}", [*TINY, *MAGNET, "total_decisions=4096"])
+    entry = get_method(method).method
+    run = build_run(cfg, entry)
+    assert _weights_equal(run.magnet, run.actor)  # the magnet starts as the initial policy
+    first = update_once(run, entry)
+    assert math.isfinite(first["magnet_kl"]) and first["magnet_kl"] > 0  # the actor moved
+    assert not _weights_equal(run.magnet, run.actor)
+    update_once(run, entry)  # update 2: the magnet becomes the current policy
+    assert _weights_equal(run.magnet, run.actor)
+    plain = build_run(load_config(f"skull_{method}", [*TINY, "total_decisions=4096"]), entry)
+    assert plain.magnet is None and "magnet_kl" not in update_once(plain, entry)
+
+
+def test_the_entropy_bonus_can_reach_0_before_the_end():
+    cfg = load_config("skull_ctde", ["entropy_coef=0.1", "entropy_final=0", "entropy_until=0.5"])
+    assert entropy_weight(cfg, 0.0) == 0.1
+    assert entropy_weight(cfg, 0.25) == pytest.approx(0.05)
+    assert entropy_weight(cfg, 0.5) == entropy_weight(cfg, 0.9) == 0.0
+    default = load_config("skull_ctde", ["entropy_coef=0.1", "entropy_final=0.02"])
+    assert entropy_weight(default, 0.5) == pytest.approx(0.06)  # linear over the whole budget
+
+
+def test_trimming_the_pool_never_changes_the_opponent_of_a_game_in_progress():
+    settings = ["pool_size=1", "snapshot_every=1", "pool_prob=1.0", "steps_per_env=2"]
+    cfg = load_config("skull_ctde", [*TINY, *settings, "total_decisions=100000"])
+    entry = get_method("ctde").method
+    run = build_run(cfg, entry)
+    playing: dict[int, torch.nn.Module] = {}  # id of a game's state -> its opponent network
+    kept_older = 0
+    for _ in range(12):
+        update_once(run, entry)
+        for e, state in enumerate(run.games.states):
+            k = int(run.games.opponent[e])
+            if k < 0:
+                continue
+            if id(state) in playing:
+                assert run.pool[k] is playing[id(state)]  # the same snapshot all game long
+            playing[id(state)] = run.pool[k]
+        kept_older = max(kept_older, len(run.pool) - cfg.pool_size)
+        in_use = {int(k) for k in run.games.opponent if k >= 0}
+        assert set(run.pool) <= in_use | {max(run.pool)}  # nothing else is kept
+    assert kept_older > 0  # the case arose: an older snapshot was kept for its games
+
+
+def test_resume_with_the_magnet_and_a_trimmed_pool_continues_exactly(tmp_path):
+    settings = [*MAGNET, "pool_size=1", "snapshot_every=1", "pool_prob=0.7", "steps_per_env=2"]
+    cfg = load_config("skull_ctde", [*TINY, *settings, "total_decisions=256", "epochs=1"])
+    train = get_method("ctde").train
+    whole = train(cfg, tmp_path / "whole", progress=False)
+    train(cfg, tmp_path / "part", progress=False, stop_after=3)
+    assert load_checkpoint(tmp_path / "part")["magnet"] is not None
+    resumed = train(cfg, tmp_path / "part", progress=False, resume=True)
+    assert resumed.update == whole.update == 8
+    assert_same_networks(whole, resumed)
+    assert _weights_equal(whole.magnet, resumed.magnet)
+
+
+def test_a_first_signal_asks_to_stop_and_a_second_aborts():
+    with StopSignals() as stop:
+        assert signal.getsignal(signal.SIGINT) == stop.handle
+        stop.handle(signal.SIGTERM, None)
+        assert stop.name == "SIGTERM"
+        with pytest.raises(KeyboardInterrupt):
+            stop.handle(signal.SIGINT, None)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_metrics_cells_keep_their_type():
+    assert [parse_cell(c) for c in ("12", "-3", "12.0", "0.5", "", "x")] == [
+        12,
+        -3,
+        12.0,
+        0.5,
+        None,
+        "x",
+    ]
+    assert isinstance(parse_cell("12.0"), float) and np.isnan(parse_cell("nan"))
