@@ -11,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
-from arena.cli import UsageError
+from arena.cli.common import UsageError
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -77,8 +77,9 @@ def _train_config(args: argparse.Namespace):
 def _place_on_ladder(spec: str, cfg, args: argparse.Namespace) -> int:
     """Register the agent and play a placement gauntlet against the ladder's agents."""
     from arena import tournament as tour
-    from arena.cli import _run_with_progress, default_workers
-    from arena.cli_ladder import describe_key
+    from arena.cli.ladder import describe_key
+    from arena.cli.options import default_workers
+    from arena.cli.tournament import run_with_progress
     from arena.ladder import Ladder, game_key
     from arena.options import RunOptions
     from arena.report import format_ratings, ratings_table
@@ -93,7 +94,7 @@ def _place_on_ladder(spec: str, cfg, args: argparse.Namespace) -> int:
         )  # fmt: skip
         row = tour.create(ladder, config, f"placement-{cfg.agent_name}-{Path(spec).parent.name}")
         options = RunOptions(workers=default_workers())
-        summary = _run_with_progress(ladder, row, options, quiet=args.quiet)
+        summary = run_with_progress(ladder, row, options, quiet=args.quiet)
         played = ladder.games(key=key)
         table = ratings_table(played)
         new = [a for a in table.agent if a == spec or a.startswith(spec + "@")]
@@ -126,11 +127,11 @@ def _exploitability_game(args: argparse.Namespace):
     """The configuration of ``arena exploitability``: the OpenSpiel duel unless ``--game``,
     ``--players`` or ``--param`` say otherwise (without ``--game``, they change the duel)."""
     import games
-    from arena.cli import _table_params
+    from arena.cli.tournament import table_params
     from games import openspiel as bridge
 
     params = {} if args.game else dict(bridge.OPENSPIEL_PARAMS)
-    params.update(_table_params(args, use_default=False))
+    params.update(table_params(args, use_default=False))
     return games.make(args.game or "liars_dice", **params)
 
 

@@ -137,8 +137,8 @@ def timed(command: list[str]) -> tuple[float, float, str]:
 
 def previous(command: str, db: str) -> int:
     """The previous `arena ladder` / `arena report` (bench/_previous.py), printing the same."""
-    from arena.cli import format_ratings
     from arena.ladder import Ladder
+    from arena.report import format_ratings
 
     sys.path.append(str(_HERE))  # after `arena` is imported, so that it stays the package
     import _previous as old

@@ -1,4 +1,4 @@
-"""The arena command, as a user runs it (arena/cli.py, arena/cli_train.py)."""
+"""The arena command, as a user runs it (arena/cli/, arena/cli_train.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import json
 import pytest
 
 import games
-from arena.cli import default_agents, main
+from arena.cli import main
+from arena.cli.tournament import default_agents
 
 DUEL = ["liars_dice", "--param", "dice=1", "--param", "mode=single_round"]
 

@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from arena.cli import DEFAULT_TOURNAMENT, build_parser, main
+from arena.cli import build_parser, main
+from arena.cli.tournament import DEFAULT_TOURNAMENT
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""``arena match``: an SPRT between two agents on duplicate deals (arena/cli_match.py)."""
+"""``arena match``: an SPRT between two agents on duplicate deals (arena/cli/match.py)."""
 
 from __future__ import annotations
 

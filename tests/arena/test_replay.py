@@ -1,4 +1,4 @@
-"""``arena replay GAME_ID [--as SEAT]`` (arena/cli_replay.py, arena/tui/replay.py)."""
+"""``arena replay GAME_ID [--as SEAT]`` (arena/cli/replay.py, arena/tui/replay.py)."""
 
 from __future__ import annotations
 

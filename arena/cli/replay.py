@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import argparse
 
-from arena.cli import UsageError, _add_db, _open_ladder, _require_db
+from arena.cli.common import UsageError, add_db, open_ladder, require_db
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Open the replay app on one game."""
     from arena import records
 
-    _require_db(args.db)
-    with _open_ladder(args.db, readonly=True) as ladder:
+    require_db(args.db)
+    with open_ladder(args.db, readonly=True) as ladder:
         row = records.find_game(ladder, args.game_id)  # unknown id -> ValueError
         identities = records.agent_identities(ladder)
     players = len(row.seats)
@@ -46,5 +46,5 @@ def add_parsers(sub) -> None:
         metavar="SEAT",
         help="start in this seat's view, from 0 (default: everything revealed)",
     )
-    _add_db(p)
+    add_db(p)
     p.set_defaults(func=cmd_replay)

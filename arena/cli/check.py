@@ -9,7 +9,7 @@ from typing import Any
 
 import games
 from arena import options as opt
-from arena.cli import JSON_HELP, UsageError, parse_params
+from arena.cli.common import JSON_HELP, UsageError, parse_params
 
 EXIT_FAILED = 3
 """Exit status when a check fails (2 is bad input, 1 an internal error)."""

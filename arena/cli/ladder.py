@@ -1,7 +1,6 @@
 """``arena ladder``, ``arena report`` and ``arena export``: read the ladder, never write it.
 
-Kept apart from :mod:`arena.cli` (the parser, the other commands, ``main``) as one module per
-job; the ladder is opened read-only, so these commands work on a read-only file.
+The ladder is opened read-only, so these commands work on a read-only file.
 """
 
 from __future__ import annotations
@@ -14,14 +13,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import games
-from arena.cli import (
+from arena.cli.common import (
     JSON_HELP,
     UsageError,
-    _add_db,
-    _open_ladder,
-    _require_db,
+    add_db,
+    open_ladder,
     parse_anchor,
     parse_params,
+    require_db,
 )
 
 
@@ -115,9 +114,9 @@ def cmd_ladder(args: argparse.Namespace) -> int:
     """Print the ratings of every game configuration in the ladder."""
     from arena import report
 
-    _require_db(args.db)
+    require_db(args.db)
     anchor = parse_anchor(args.anchor)
-    with _open_ladder(args.db, readonly=True) as ladder:
+    with open_ladder(args.db, readonly=True) as ladder:
         grouped = _selected_tallies(ladder, args)
     tables = {k: report.ratings_table(v, anchor=anchor) for k, v in grouped.items()}
     if args.json:
@@ -140,8 +139,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError("--format openspiel writes one file per game: give --out DIRECTORY")
     if args.format == "jsonl" and args.out != "-":
         _check_parent(args.out, "--out")
-    _require_db(args.db)
-    with _open_ladder(args.db, readonly=True) as ladder:
+    require_db(args.db)
+    with open_ladder(args.db, readonly=True) as ladder:
         grouped = _selected_games(ladder, args)
         rows = [g for group in grouped.values() for g in group]
         if args.format == "jsonl":
@@ -202,9 +201,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from arena.stats.tally import edge_games
 
     _check_html_options(args)
-    _require_db(args.db)
+    require_db(args.db)
     anchor = parse_anchor(args.anchor)
-    with _open_ladder(args.db, readonly=True) as ladder:
+    with open_ladder(args.db, readonly=True) as ladder:
         grouped = _selected_tallies(ladder, args)
         if not grouped:
             raise UsageError("no games match (see --tournament, --game, --param)")
@@ -278,7 +277,7 @@ def _write_html(args: argparse.Namespace, title: str, rows: list, table, cross, 
     """``report --html FILE``: the self-contained page (:mod:`arena.html_report`)."""
     from arena import html_report, records
 
-    with _open_ladder(args.db, readonly=True) as ladder:
+    with open_ladder(args.db, readonly=True) as ladder:
         identities = records.agent_identities(ladder)
     page = html_report.render_report(
         rows,
@@ -329,7 +328,7 @@ def add_parsers(sub) -> None:
     _add_selection(p, tournament=False)
     p.add_argument("--anchor", metavar="SPEC=RATING", help=anchor_help)
     p.add_argument("--json", action="store_true", help=JSON_HELP)
-    _add_db(p)
+    add_db(p)
     p.set_defaults(func=cmd_ladder)
 
     p = sub.add_parser(
@@ -354,7 +353,7 @@ def add_parsers(sub) -> None:
         help="the file (default: stdout); for openspiel, a directory",
     )
     _add_selection(p, tournament=True)
-    _add_db(p)
+    add_db(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
@@ -386,5 +385,5 @@ def add_parsers(sub) -> None:
         help="games in the page's viewer: all of them up to N, else a seeded random sample "
         "of N (default 100)",
     )
-    _add_db(p)
+    add_db(p)
     p.set_defaults(func=cmd_report)

@@ -3,8 +3,7 @@
 A match is a tournament (a gauntlet of two, so A against N-1 copies of B at N seats) played in
 rounds of deals until the SPRT (:mod:`arena.sprt`) accepts H0 or H1, or ``--max-games``; every
 game goes to the ladder, so ``--resume NAME`` goes on where a stopped match ended and
-``arena report --tournament NAME`` shows its tables. Kept apart from :mod:`arena.cli` as one
-module per job.
+``arena report --tournament NAME`` shows its tables.
 """
 
 from __future__ import annotations
@@ -15,18 +14,9 @@ import sys
 import time
 from typing import Any
 
-from arena.cli import (
-    DEFAULT_TOURNAMENT,
-    JSON_HELP,
-    UsageError,
-    _add_db,
-    _add_run_options,
-    _open_ladder,
-    _require_db,
-    _run_options,
-    _table_params,
-    _warn_without_sandbox,
-)
+from arena.cli.common import JSON_HELP, UsageError, add_db, open_ladder, require_db
+from arena.cli.options import add_run_options, run_options, warn_without_sandbox
+from arena.cli.tournament import DEFAULT_TOURNAMENT, table_params
 
 DEFAULT_MAX_GAMES = 100_000
 DEFAULT_ROUND_DEALS = 50
@@ -56,7 +46,7 @@ def _match_configs(args: argparse.Namespace, name: str) -> list:
     for game in args.games or [DEFAULT_TOURNAMENT["game"]]:
         config = TournamentConfig(
             game=game,
-            params=_table_params(args, use_default=not args.games),
+            params=table_params(args, use_default=not args.games),
             agents=(args.a, args.b),
             format="gauntlet",
             games_per_pairing=args.round_deals or DEFAULT_ROUND_DEALS,
@@ -87,13 +77,13 @@ def cmd_match(args: argparse.Namespace) -> int:
     from arena import rounds
     from arena import tournament as tour
 
-    options = _run_options(args)
+    options = run_options(args)
     if args.resume is not None:
         given = [name for name in RESUME_FIXED if getattr(args, name) not in (None, [])]
         if given or args.seed is not None or args.name or args.isolation:
             raise UsageError("--resume plays the stored match: give only NAME and how to play")
-        _require_db(args.db)
-        with _open_ladder(args.db, readonly=True) as ladder:
+        require_db(args.db)
+        with open_ladder(args.db, readonly=True) as ladder:
             stored = _stored(ladder, args.resume)
         if not stored:
             raise UsageError(f"no match named {args.resume!r} in the ladder")
@@ -106,8 +96,8 @@ def cmd_match(args: argparse.Namespace) -> int:
         for config in configs:
             tour.check_config(config, options)  # before the database is touched
         isolation = configs[0].isolation
-    _warn_without_sandbox(isolation, options)
-    with _open_ladder(args.db) as ladder:
+    warn_without_sandbox(isolation, options)
+    with open_ladder(args.db) as ladder:
         rows = stored if args.resume else _create(ladder, name, configs)
 
         def on_round(line: str) -> None:
@@ -229,6 +219,6 @@ def add_parsers(sub) -> None:
     p.add_argument("--name", help="the match's name in the ladder (default: match-DATE-TIME)")
     p.add_argument("--resume", metavar="NAME", help="resume a stopped match")
     p.add_argument("--json", action="store_true", help=JSON_HELP)
-    _add_db(p)
-    _add_run_options(p)
+    add_db(p)
+    add_run_options(p)
     p.set_defaults(func=cmd_match)
