@@ -9,7 +9,8 @@ import pytest
 
 import games
 from agents.base import AgentSpecError, act_many, load_agent, resolve
-from agents.external import CommandAgent, ProtocolError, claim_covers, command_of
+from agents.external import CommandAgent, command_of
+from agents.protocol import ProtocolError, claim_covers
 
 REPO = Path(__file__).resolve().parents[2]
 DUEL = games.make("liars_dice", players=2, dice=1, mode="single_round")
