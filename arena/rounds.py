@@ -355,7 +355,7 @@ def _pooled(ladder, tournaments, configs, deals: int, hypotheses):
 
 def deal_scores(tally, config) -> list[float]:
     """A's mean pairwise score against B's seats in every complete deal of a match's tally."""
-    from arena.ratings import _game_scores
+    from arena.ratings import game_scores
 
     a = config.agents[0]
     label = next((lab for lab, spec in tally.specs.items() if spec == a), a)
@@ -364,7 +364,7 @@ def deal_scores(tally, config) -> list[float]:
         games, times = pattern.indices, pattern.data
         if times.sum() != config.players:
             continue  # an interrupted deal: its missing rotations are played first
-        per_game = [_game_scores(tally.outcome(g)).get(label, 0.5) for g in games]
+        per_game = [game_scores(tally.outcome(g)).get(label, 0.5) for g in games]
         scores += [float(np.dot(per_game, times) / times.sum())] * int(count)
     return scores
 

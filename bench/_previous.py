@@ -16,21 +16,20 @@ import numpy as np
 import pandas as pd
 
 from arena.ladder import GameRow
-from arena.ratings import (
-    _MAX_BOOT_CELLS,
+from arena.ratings.bootstrap import MAX_BOOT_CELLS as _MAX_BOOT_CELLS
+from arena.ratings.bootstrap import RatingRow
+from arena.ratings.model import (
     DEFAULT_MAX_ITER,
     DEFAULT_PRIOR_GAMES,
     DEFAULT_TOL,
-    Outcome,
-    Ranking,
-    RatingRow,
-    _check_fit_options,
-    _checked_rankings,
-    _compile,
-    _fit_batch,
-    _pair_score,
-    _Problem,
 )
+from arena.ratings.model import Problem as _Problem
+from arena.ratings.model import check_fit_options as _check_fit_options
+from arena.ratings.model import compile_rankings as _compile
+from arena.ratings.model import fit_batch as _fit_batch
+from arena.ratings.outcomes import Outcome, Ranking
+from arena.ratings.outcomes import checked_rankings as _checked_rankings
+from arena.ratings.outcomes import pair_score as _pair_score
 from arena.report import DEFAULT_ANCHOR, check_one_configuration, outcome_of
 
 
