@@ -128,6 +128,20 @@ def _cli(*args: str, db, cwd: Path | None = None) -> subprocess.Popen:
     )
 
 
+def _wait_created(db: Path, name: str, proc: subprocess.Popen, limit: float = 120.0) -> None:
+    """Wait until tournament ``name`` is stored in ``db`` (or ``proc`` has ended)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and proc.poll() is None:
+        if db.exists():
+            try:
+                with Ladder(db, readonly=True) as ladder:
+                    if ladder.tournament(name) is not None:
+                        return
+            except ValueError:  # being created
+                pass
+        time.sleep(0.1)
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_moments_then_resume_matches_an_uninterrupted_run(tmp_path):
     args = ["liars_dice", "--players", "3", "--param", "dice=3", "--agents", ",".join(TWO_RANDOMS)]
@@ -137,6 +151,7 @@ def test_sigkill_at_random_moments_then_resume_matches_an_uninterrupted_run(tmp_
     db = tmp_path / "crash.db"
     rng = np.random.default_rng(3)
     proc = _cli(*args, "--name", "t", db=db)
+    _wait_created(db, "t", proc)  # a loaded machine may take seconds to start: kill after that
     kills = 0
     for _ in range(4):
         time.sleep(float(rng.uniform(0.8, 2.5)))
