@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from games.core import Observation
-from games.skull.encoding import NUM_PHASES
+from games.skull.constants import NUM_PHASES
 from games.skull.rules import Disc, Phase, SkullGame
 
 

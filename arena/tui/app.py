@@ -10,19 +10,10 @@ from textual.binding import Binding
 
 from arena.ladder import default_db_path
 from arena.tui.config import PlayConfig
-from arena.tui.game_screen import GAME_TITLES, GameScreen
+from arena.tui.game_screen import GameScreen
 from arena.tui.help_text import rules_markdown
-from arena.tui.liars_dice import LiarsDiceScreen
 from arena.tui.screens import ConfirmQuitScreen, EndScreen, HelpScreen, end_title
 from arena.tui.session import GameSession, game_seed
-from arena.tui.skull import SkullScreen
-
-
-def screen_for(session: GameSession, delay: float) -> GameScreen:
-    """The table screen of the session's game."""
-    if session.game.name == "liars_dice":
-        return LiarsDiceScreen(session, delay)
-    return SkullScreen(session, delay)
 
 
 class PlayApp(App[None]):
@@ -38,6 +29,7 @@ class PlayApp(App[None]):
     BINDINGS = [
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False),
     ]
 
     def __init__(self, config: PlayConfig) -> None:
@@ -57,7 +49,7 @@ class PlayApp(App[None]):
         seed = game_seed(self.config.seed, self.games_started)
         self.games_started += 1
         self.session = GameSession(self.config, seed)
-        screen = screen_for(self.session, self.config.delay)
+        screen = self.session.ui.screen(self.session, self.config.delay)
         if len(self.screen_stack) > 1:
             self.switch_screen(screen)
         else:
@@ -74,18 +66,23 @@ class PlayApp(App[None]):
             self.notify(note, severity="error")
         result = session.result
         assert result is not None
-        forfeit = session.forfeit
-        title = end_title(
-            result.returns, session.names, f"{session.names[forfeit[0]]} forfeited"
-            if forfeit else None
-        )  # fmt: skip
+        forfeit = f"{session.names[session.forfeit[0]]} forfeited" if session.forfeit else None
+        title = end_title(result.returns, session.names, forfeit)
         end = EndScreen(title, result.returns, result.ranking, session.names, session.log, note)
-        end.title = f"{GAME_TITLES.get(session.game.name, session.game.name)} — game over"
+        end.title = f"{session.ui.title} — game over"
         self.switch_screen(end)
 
     def on_end_screen_play_again(self, message: EndScreen.PlayAgain) -> None:
         """Another game at the same table."""
         self.new_game()
+
+    def get_key_display(self, binding: Binding) -> str:
+        """A key as the footer shows it; a table may show its own range (``0-3`` at 4 seats)."""
+        if isinstance(self.screen, GameScreen):
+            shown = self.screen.key_display(binding.action)
+            if shown is not None:
+                return shown
+        return super().get_key_display(binding)
 
     def action_help(self) -> None:
         """Show (or close) the rules of the game."""
@@ -95,7 +92,7 @@ class PlayApp(App[None]):
         self.push_screen(HelpScreen(rules_markdown(self.config.game, self.config.params)))
 
     async def action_quit(self) -> None:
-        """Quit; in the middle of a game ask first (an unfinished game is not recorded)."""
+        """Quit (q, Ctrl+Q, Ctrl+C); mid-game ask first (an unfinished game is not recorded)."""
         if isinstance(self.screen, ConfirmQuitScreen):
             return
         if self.session is None or self.session.over:

@@ -14,6 +14,7 @@ from typing import Any
 
 import games
 from agents.base import AgentSpecError, check_agent
+from arena.tui.registry import GAME_MODULES
 
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
     "liars_dice": {"players": 4, "dice": 5, "mode": "elimination"},
@@ -167,6 +168,8 @@ def make_config(
             cannot play the game (the message says what is allowed).
     """
     games.game_class(game)  # unknown game -> ValueError listing the games
+    if game not in GAME_MODULES:
+        raise ValueError(f"arena play has no table for {game!r}; it plays {sorted(GAME_MODULES)}")
     merged: dict[str, Any] = {**DEFAULT_PARAMS.get(game, {}), **dict(params or {})}
     if players is not None:
         merged["players"] = players

@@ -2,14 +2,13 @@
 
 :class:`GameScreen` drives a :class:`~arena.tui.session.GameSession`: it shows the human's view,
 sends the human's moves, and asks agents for theirs in thread workers (never on the UI thread),
-then shows the end of each round and hands the finished game to the app. The subclasses
-(:mod:`arena.tui.liars_dice`, :mod:`arena.tui.skull`) add each game's keys and pickers.
+then shows the end of each round and hands the finished game to the app. Each game's subclass
+(in its package, found through :mod:`arena.tui.registry`) adds the game's keys and pickers.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -24,7 +23,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from arena.players import InProcessPlayer
 from arena.tui.screens import RoundScreen
 from arena.tui.session import AgentMove, GameSession, think
-from arena.tui.view import GameView
+from arena.tui.view import GameView, SeatView
 from arena.tui.widgets import (
     GameLog,
     SeatCard,
@@ -33,20 +32,6 @@ from arena.tui.widgets import (
     show,
 )
 from games.core import IllegalActionError, Observation
-
-GAME_TITLES = {"liars_dice": "Liar's Dice", "skull": "Skull"}
-"""Window titles by game name."""
-
-
-def table_summary(session: GameSession) -> str:
-    """The table in a few words (``4 players, 5 dice, 6s wild``)."""
-    p = session.config.params
-    if session.game.name == "liars_dice":
-        wild = {"highest": f"{p['sides']}s wild", "ones": "1s wild", "none": "no wilds"}
-        mode = "" if p["mode"] == "elimination" else ", one round"
-        dice = "1 die" if p["dice"] == 1 else f"{p['dice']} dice"
-        return f"{p['players']} players, {dice}, {wild[p['wild']]}{mode}"
-    return f"{p['players']} players, {p['wins_needed']} points to win"
 
 
 class GameScreen(SizeGuard, Screen[None]):
@@ -93,10 +78,15 @@ class GameScreen(SizeGuard, Screen[None]):
         """The game's move pickers."""
         raise NotImplementedError
 
+    def key_display(self, action: str) -> str | None:
+        """How the footer shows the key of ``action`` at this table (``None``: as declared)."""
+        return None
+
     def on_mount(self) -> None:
         """Show the table and start the game."""
-        self.title = GAME_TITLES.get(self.session.game.name, self.session.game.name)
-        self.sub_title = f"you are seat {self.session.seat} · {table_summary(self.session)}"
+        ui, session = self.session.ui, self.session
+        self.title = ui.title
+        self.sub_title = f"you are seat {session.seat} · {ui.table_summary(session.config.params)}"
         self.advance()
 
     # -- the game loop ---------------------------------------------------------------------
@@ -112,7 +102,8 @@ class GameScreen(SizeGuard, Screen[None]):
         rounds = session.new_rounds()
         if rounds:
             self.set_status("The round is over.")
-            self.app.push_screen(RoundScreen(rounds, session.names), self._round_seen)
+            texts = [(view.number, session.ui.round_text(view, session.names)) for view in rounds]
+            self.app.push_screen(RoundScreen(texts), self._round_seen)
         elif session.chance_pending:
             session.run_chance()
             self.advance()
@@ -147,14 +138,14 @@ class GameScreen(SizeGuard, Screen[None]):
             self.advance()
 
     # -- the human's moves -----------------------------------------------------------------
-    def play(self, text: str) -> None:
-        """Play the human's move ``text`` (an action string), or say why it cannot be played."""
+    def play(self, action: int) -> None:
+        """Play the human's move ``action`` (an action id), or say why it cannot be played."""
         if not self.can_move():
             return
         try:
-            self.session.play_human(text)
+            self.session.play_human(action)
         except IllegalActionError:
-            self.say(f"{text} is not a legal move now")
+            self.say(f"{self.session.state.action_to_string(action)} is not a legal move now")
             return
         self.message = ""
         self.advance()
@@ -202,13 +193,13 @@ class GameScreen(SizeGuard, Screen[None]):
         self.query_one("#log", GameLog).sync(self.session.log)
         self.show_controls()
 
-    def card_text(self, seat: Any) -> Text:
+    def card_text(self, seat: SeatView) -> Text:
         """The body of a seat's card."""
-        raise NotImplementedError
+        return self.session.ui.card_text(self.view, seat)
 
     def info_text(self) -> Text:
         """The table's public state."""
-        raise NotImplementedError
+        return self.session.ui.info_text(self.view, self.session.names)
 
     def reset_picker(self) -> None:
         """Set the pickers to the lowest legal move when the human's turn starts."""

@@ -12,94 +12,29 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Markdown, Static
 
-from arena.tui.narrate import describe_result, possessive
-from arena.tui.view import DiceRoundView, RoundView, SkullRoundView
-from arena.tui.widgets import GameLog, SizeGuard, TooSmall, dice_text
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def round_text(view: RoundView, names: Sequence[str]) -> Text:
-    """What happened in a finished round, for the round screen."""
-    if isinstance(view, DiceRoundView):
-        return _dice_round_text(view, names)
-    return _skull_round_text(view, names)
-
-
-def _dice_round_text(view: DiceRoundView, names: Sequence[str]) -> Text:
-    caller = names[view.caller]
-    text = Text(
-        f"{_cap(caller)} called Liar on {possessive(names, view.bid.seat)} bid {view.bid}.\n\n",
-        style="bold",
-    )
-    for seat, hand in enumerate(view.hands):
-        if hand:
-            text.append(f"  {names[seat]:<22}")
-            text.append_text(dice_text(hand, view.bid.face, view.wild_face))
-            text.append("\n")
-    wild = f" or the wild {view.wild_face}" if view.wild_face not in (0, view.bid.face) else ""
-    count = f"{view.count} {'die shows' if view.count == 1 else 'dice show'}"
-    verdict = "the bid stood" if view.stood else "the bid failed"
-    text.append(f"\n{count} {view.bid.face}{wild}: {verdict}.\n")
-    loser = names[view.loser]
-    is_you = loser == "you"
-    what = "the round" if view.dice_left is None else "a die"
-    line = f"{'You lose' if is_you else _cap(loser) + ' loses'} {what}"
-    if view.dice_left == 0:
-        line += " and " + ("are" if is_you else "is") + " out"
-    elif view.dice_left is not None:
-        line += f" ({view.dice_left} left)"
-    text.append(line + ".", style="bold")
-    return text
-
-
-def _skull_round_text(view: SkullRoundView, names: Sequence[str]) -> Text:
-    challenger = names[view.challenger]
-    is_you = challenger == "you"
-    text = Text(
-        f"{_cap(challenger)} challenged for {view.bid} "
-        f"rose{'s' if view.bid != 1 else ''}.\n\nTurned over:\n",
-        style="bold",
-    )
-    for seat, kind in view.flips:
-        text.append(f"  {possessive(names, seat):<24}")
-        text.append(kind.upper() + "\n", style="bold red" if kind == "skull" else "bold green")
-    if view.success:
-        text.append(f"\nSuccess: {'you score' if is_you else challenger + ' scores'} a point!")
-        return text
-    if view.skull_owner == view.challenger:
-        owner = "your own" if is_you else "their own"
-        how = "chosen by the challenger"
-    else:
-        owner = possessive(names, view.skull_owner)
-        how = f"taken at random by {names[view.skull_owner]}"
-    lost = f"a {view.lost}" if view.lost else "a disc"
-    text.append(f"\n{_cap(owner)} skull! ", style="bold")
-    text.append(f"{'You lose' if is_you else _cap(challenger) + ' loses'} {lost} ({how})")
-    if view.out:
-        text.append(" and " + ("are" if is_you else "is") + " out")
-    text.append(".")
-    return text
+from arena.tui.narrate import describe_result
+from arena.tui.widgets import GameLog, SizeGuard, TooSmall
 
 
 class RoundScreen(SizeGuard, ModalScreen[None]):
-    """What happened in the round that just ended; Enter goes on."""
+    """What happened in the rounds that just ended; Enter goes on.
+
+    Args:
+        rounds: ``(number, text)`` of each round (the game's ``round_text``).
+    """
 
     BINDINGS = [Binding("enter,space,escape", "dismiss", "Continue", key_display="enter")]
 
-    def __init__(self, rounds: Sequence[RoundView], names: Sequence[str]) -> None:
+    def __init__(self, rounds: Sequence[tuple[int, Text]]) -> None:
         super().__init__()
         self.rounds = list(rounds)
-        self.names = list(names)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog") as dialog:
-            numbers = ", ".join(str(view.number) for view in self.rounds)
+            numbers = ", ".join(str(number) for number, _ in self.rounds)
             dialog.border_title = f"Round {numbers} is over"
-            for view in self.rounds:
-                yield Static(round_text(view, self.names), classes="round")
+            for _, text in self.rounds:
+                yield Static(text, classes="round")
             yield Button("Continue (enter)", id="continue", action="screen.dismiss", compact=True)
         yield Footer(compact=True)
         yield TooSmall()
@@ -130,10 +65,10 @@ class HelpScreen(SizeGuard, ModalScreen[None]):
 
 
 class ConfirmQuitScreen(SizeGuard, ModalScreen[bool]):
-    """Asks before quitting a game in progress (which is then not recorded)."""
+    """Asks before quitting a game in progress (which is then not recorded); Ctrl+C again quits."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Quit"),
+        Binding("y,ctrl+c", "answer(True)", "Quit"),
         Binding("n,escape", "answer(False)", "Keep playing"),
     ]
 

@@ -19,10 +19,9 @@ from arena.players import Forfeit, InProcessPlayer
 from arena.referee import row_of
 from arena.schedule import ScheduledGame
 from arena.tui.config import PlayConfig
-from arena.tui.narrate import describe_challenge, describe_move, describe_reveals, describe_round
-from arena.tui.view import KINDS, GameView, RoundView, make_view, round_views
+from arena.tui.registry import game_ui
+from arena.tui.view import GameView, RoundView
 from games.core import IllegalActionError, Observation
-from games.skull.rules import Phase
 
 
 @dataclass(frozen=True)
@@ -70,6 +69,8 @@ class GameSession:
         self.config = config
         self.seed = seed
         self.game = config.make_game()
+        self.ui = game_ui(config.game)
+        """The game's views, words and table screen."""
         self.state = self.game.new_initial_state()
         self.seat = config.seat
         chance_seed, *agent_seeds = np.random.SeedSequence(seed).generate_state(
@@ -88,8 +89,8 @@ class GameSession:
         }
         self.log: list[str] = []
         """The game's moves and round ends in plain words, as the human saw them."""
-        self.human_moves: list[str] = []
-        """The human's moves, as action strings."""
+        self.human_moves: list[int] = []
+        """The human's moves, as action ids."""
         self.moves = 0
         self.forfeit: tuple[int, str] | None = None
         self._rounds_shown = 0
@@ -123,11 +124,11 @@ class GameSession:
 
     def view(self) -> GameView:
         """What the human may see now."""
-        return make_view(self.state, self.seat)
+        return self.ui.view(self.state, self.seat)
 
     def new_rounds(self) -> list[RoundView]:
         """Rounds finished since the last call, as the human saw them."""
-        views = round_views(self.state, self.seat, self._rounds_shown)
+        views = self.ui.round_views(self.state, self.seat, self._rounds_shown)
         self._rounds_shown += len(views)
         return views
 
@@ -139,16 +140,16 @@ class GameSession:
         return self.moves, seat, self.players[seat], self.state.observation(seat)
 
     # -- moves -----------------------------------------------------------------------------
-    def play_human(self, text: str) -> None:
-        """Play the human's move named by its action string (``"3-5"``, ``"place rose"``).
+    def play_human(self, action: int) -> None:
+        """Play the human's move ``action`` (an action id).
 
         Raises:
             IllegalActionError: not the human's turn, or not a legal move now.
         """
         if not self.human_to_move:
             raise IllegalActionError("it is not your turn")
-        self._play(self.state.string_to_action(text))
-        self.human_moves.append(text)
+        self._play(action)
+        self.human_moves.append(action)
 
     def play_agent(self, move: AgentMove) -> bool:
         """Apply an agent's answer; False (and nothing done) when it is stale."""
@@ -162,35 +163,17 @@ class GameSession:
 
     def _play(self, action: int) -> None:
         """Apply a legal move of the player to act, and log it and what it revealed."""
-        line = describe_move(self.state, action, self.names)
-        flips_before = len(getattr(self.state, "flips", ()))
-        rounds_before = len(self.state.results)
-        bidding = getattr(self.state, "phase", None) in (Phase.ADD_OR_BID, Phase.BIDDING)
+        before = self.state.clone()
         self.state.apply_action(action)
         self.moves += 1
-        self.log.append(line)
-        if bidding and self.state.phase not in (Phase.ADD_OR_BID, Phase.BIDDING):
-            self.log.append(describe_challenge(self.state, rounds_before, self.names))
-        self._log_reveals(flips_before, rounds_before)
+        self.log.extend(self.ui.move_lines(before, action, self.state, self.names))
         self._after_move()
-
-    def _log_reveals(self, flips_before: int, rounds_before: int) -> None:
-        """Skull: the discs turned face up by the last move (also when the round ended)."""
-        state = self.state
-        if not hasattr(state, "flips"):
-            return
-        if len(state.results) > rounds_before:
-            flips = state.results[rounds_before].flips
-        else:
-            flips = state.flips
-        new = [(s, KINDS[k]) for s, k in flips[flips_before:]]
-        self.log.extend(describe_reveals(new, self.names))
 
     def _after_move(self) -> None:
         """Log the rounds the last move finished; finish the game at a terminal state."""
-        finished = round_views(self.state, self.seat, self._rounds_logged)
+        finished = self.ui.round_views(self.state, self.seat, self._rounds_logged)
         self._rounds_logged += len(finished)
-        self.log.extend(describe_round(view, self.names) for view in finished)
+        self.log.extend(self.ui.round_line(view, self.names) for view in finished)
         if self.state.is_terminal():
             self._finish(self.state.returns())
 
@@ -201,18 +184,12 @@ class GameSession:
 
     def run_chance(self) -> None:
         """Play the chance nodes up to the next decision (a roll, a disc taken at random)."""
-        rolled = False
+        before = self.state.clone()
         while self.state.is_chance_node():
             self.state.apply_action(sample_chance(self.state, self._chance.random()))
-            rolled = self.game.name == "liars_dice"
         self._after_move()
-        if rolled and not self.over:
-            starter = self.state.current_player()
-            verb = "start" if starter == self.seat else "starts"
-            self.log.append(
-                f"round {len(self.state.results) + 1}: the dice are rolled; "
-                f"{self.names[starter]} {verb}"
-            )
+        if not self.over:
+            self.log.extend(self.ui.chance_lines(before, self.state, self.names))
 
     def _forfeit(self, seat: int, reason: str) -> None:
         self.forfeit = (seat, reason)

@@ -1,7 +1,7 @@
-"""Widgets of the play screens; they only format the plain data of :mod:`arena.tui.view`.
+"""The widgets every play screen uses: seat cards, the game log, the too-small guard.
 
-The ``*_text`` functions turn a view into Rich text (pure, so tests can compare what the board
-would show); the widgets put that text on screen.
+They show text made by each game's package (``arena/tui/GAME/text.py``, pure functions of the
+views, so tests can compare what the board would show).
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from collections.abc import Sequence
 
 from rich.text import Text
 from textual import events
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import RichLog, Static
-
-from arena.tui.view import DiceSeatView, LiarsDiceView, SkullSeatView, SkullView
+from textual.widgets import Static
 
 MIN_WIDTH = 70
 """The narrowest terminal the play screens lay out in."""
@@ -24,127 +24,6 @@ MIN_HEIGHT = 20
 def seat_spec(name: str) -> str:
     """What sits in a seat: ``you`` or the agent spec (``seat 2 (random)`` -> ``random``)."""
     return name if name == "you" else name.partition("(")[2].removesuffix(")") or name
-
-
-def dice_text(dice: Sequence[int], bid_face: int | None = None, wild: int = 0) -> Text:
-    """Dice as digits; those matching ``bid_face`` (or wild) highlighted."""
-    text = Text()
-    for i, die in enumerate(dice):
-        if i:
-            text.append(" ")
-        match = bid_face is not None and (die == bid_face or (die == wild and bid_face != wild))
-        text.append(str(die), style="bold reverse" if match else "bold")
-    return text
-
-
-# -- Liar's Dice ------------------------------------------------------------------------------
-def dice_card_text(view: LiarsDiceView, seat: DiceSeatView) -> Text:
-    """The body of one seat's card at the Liar's Dice table."""
-    if seat.dice == 0:
-        return Text("out", style="dim")
-    if seat.you:
-        text = dice_text(view.your_dice) if view.your_dice else Text("(rolling)", style="dim")
-    else:
-        text = Text("■ " * seat.dice, style="bold")
-    text.append(f"\n{seat.dice} {'die' if seat.dice == 1 else 'dice'}")
-    last = next((b for b in reversed(view.bids) if b.seat == seat.seat), None)
-    if last is not None:
-        text.append(f"\nbid {last}", style="bold")
-    if seat.to_move:
-        text.append("\n◀ to move", style="bold")
-    return text
-
-
-def dice_info_text(view: LiarsDiceView, names: Sequence[str]) -> Text:
-    """The table's public state: round, dice in play, wild face and the bids so far."""
-    wild = f"{view.wild_face}s are wild" if view.wild_face else "nothing is wild"
-    text = Text(f"Round {view.round} · {view.dice_in_play} dice in play · {wild}\n", style="bold")
-    text.append("Your dice: ")
-    text.append_text(dice_text(view.your_dice) if view.your_dice else Text("none", style="dim"))
-    text.append("\n")
-    if not view.bids:
-        text.append("No bid yet this round.\n", style="dim")
-    for bid in view.bids:
-        text.append(f"  {names[bid.seat]:<20} ")
-        text.append(str(bid), style="bold")
-        text.append("\n")
-    return text
-
-
-# -- Skull ------------------------------------------------------------------------------------
-def _points(seat: SkullSeatView, wins_needed: int) -> str:
-    return "★" * seat.points + "☆" * max(0, wins_needed - seat.points)
-
-
-def skull_card_text(view: SkullView, seat: SkullSeatView) -> Text:
-    """The body of one seat's card at the Skull table."""
-    points = Text(_points(seat, view.wins_needed), style="bold")
-    if seat.out:
-        return Text.assemble(Text("out\n", style="dim"), points)
-    text = Text(f"hand {seat.hand}\nmat {seat.mat}")
-    face_down = seat.mat - len(seat.revealed)
-    if seat.you and face_down:  # your own discs: you know them
-        text.append(" " + " ".join(view.your_stack[:face_down]), style="italic")
-    elif face_down:
-        text.append(" " + "▪" * face_down)
-    for kind in reversed(seat.revealed):  # the last one turned over is the lowest shown
-        text.append(" " + kind.upper(), style="bold red" if kind == "skull" else "bold green")
-    text.append("\n")
-    text.append_text(points)
-    if seat.challenger:
-        text.append(" challenger", style="bold")
-    elif seat.passed:
-        text.append(" passed", style="dim")
-    elif seat.bid is not None:
-        text.append(f" bid {seat.bid}", style="bold")
-    if seat.to_move:
-        text.append("\n◀ to move", style="bold")
-    return text
-
-
-def _kinds(roses: int, skulls: int) -> str:
-    parts = [f"{roses} rose{'s' if roses != 1 else ''}"]
-    parts.append(f"{skulls} skull{'s' if skulls != 1 else ''}")
-    return ", ".join(parts)
-
-
-PHASE_TEXT = {
-    "placement": "everyone places a disc",
-    "add_or_bid": "place another disc or open the bidding",
-    "bidding": "raise the bid or pass",
-    "attempt": "the challenger turns discs over",
-    "loss": "a disc is taken at random",
-    "discard": "the challenger discards a disc",
-    "choose_starter": "the challenger chooses who starts",
-    "game_over": "game over",
-}
-
-
-def skull_info_text(view: SkullView, names: Sequence[str]) -> Text:
-    """The table's public state and the viewer's own discs."""
-    text = Text(
-        f"Round {view.round} · {PHASE_TEXT[view.phase]} · {view.discs_on_mats} on the mats\n",
-        style="bold",
-    )
-    text.append(f"Your hand: {_kinds(*view.your_hand)}\n")
-    text.append("Your mat (bottom to top): ")
-    text.append(", ".join(view.your_stack) or "empty", style="bold")
-    text.append("\n")
-    if sum(view.your_lost):
-        text.append(f"You lost: {_kinds(*view.your_lost)}\n", style="dim")
-    if view.auction:
-        moves = ", ".join(
-            f"{names[s]} {'bid ' + str(n) if n else 'passed'}" for s, n in view.auction
-        )
-        text.append(f"Bidding: {moves}\n")
-    if view.challenger is not None and view.bid:
-        who = names[view.challenger]
-        text.append(
-            f"{who[:1].upper()}{who[1:]} must turn over {view.bid} roses: "
-            f"{view.roses_revealed} so far\n",
-            style="bold",
-        )
-    return text
 
 
 # -- widgets ----------------------------------------------------------------------------------
@@ -183,21 +62,32 @@ class SeatCard(Static):
         self.post_message(self.Clicked(self.seat))
 
 
-class GameLog(RichLog):
-    """The moves of the game in plain words (not focusable: keys belong to the moves)."""
+class GameLog(VerticalScroll):
+    """The moves of the game in plain words, wrapped to the log's width, newest at the bottom.
+
+    The lines are one text in a :class:`Static`, so they re-wrap when the terminal changes
+    size and nothing is cut at the right; each new line scrolls the log to the end, so the
+    newest line is always in sight (the person may scroll up between moves). Not focusable:
+    keys belong to the moves.
+    """
 
     can_focus = False
 
     def __init__(self, id: str | None = None) -> None:
-        super().__init__(id=id, wrap=True, markup=False, highlight=False, auto_scroll=True)
+        super().__init__(id=id)
         self.border_title = "Game log"
-        self.lines_written = 0
+        self.lines: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes="log-lines")
 
     def sync(self, lines: Sequence[str]) -> None:
-        """Write the lines of ``lines`` not written yet."""
-        for line in lines[self.lines_written :]:
-            self.write(line)
-        self.lines_written = len(lines)
+        """Show ``lines`` (the whole log so far) and scroll to the newest, if they changed."""
+        if list(lines) == self.lines:
+            return
+        self.lines = list(lines)
+        self.query_one(".log-lines", Static).update(Text("\n".join(self.lines)))
+        self.scroll_end(animate=False)  # after the next layout, when the new height is known
 
 
 class TooSmall(Static):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from games.core import CHANCE, TERMINAL
+from games.liars_dice.constants import wild_text
 
 if TYPE_CHECKING:
     from games.liars_dice.rules import LiarsDiceState, RoundResult
@@ -26,10 +27,9 @@ def describe_result(result: RoundResult) -> str:
 
 def _header(state: LiarsDiceState) -> str:
     p = state.game.params
-    wild = {"highest": f"{p['sides']}s are wild", "ones": "1s are wild", "none": "no wilds"}
     return (
         f"Liar's Dice: {p['players']} players, {p['dice']} dice, {p['sides']} sides, "
-        f"{wild[p['wild']]}, {p['mode'].replace('_', ' ')}, {p['bidding_rule']}"
+        f"{wild_text(p['wild'], p['sides'])}, {p['mode'].replace('_', ' ')}, {p['bidding_rule']}"
     )
 
 

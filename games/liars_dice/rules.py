@@ -29,9 +29,14 @@ from games.core import (
     check_player,
 )
 from games.liars_dice import encoding
+from games.liars_dice.constants import (
+    BIDDING_RULES,
+    LIAR,
+    MODES,
+    WILD_CHOICES,
+    wild_face,
+)
 from games.liars_dice.render import render_state
-
-WILD_FACE_NAMES = {"highest": "highest face", "ones": "ones", "none": "no wild face"}
 
 
 @dataclass(frozen=True)
@@ -74,18 +79,16 @@ class LiarsDiceGame(Game):
         ParamSpec("players", tuple(range(2, 7)), 2, "seats at the table"),
         ParamSpec("dice", tuple(range(1, 6)), 5, "dice each player starts with"),
         ParamSpec("sides", tuple(range(2, 7)), 6, "faces per die"),
-        ParamSpec(
-            "wild", ("highest", "ones", "none"), "highest", "which face counts as every face"
-        ),
+        ParamSpec("wild", WILD_CHOICES, "highest", "which face counts as every face"),
         ParamSpec(
             "mode",
-            ("single_round", "elimination"),
+            MODES,
             "elimination",
             "one call ends the game, or players lose dice until one is left",
         ),
         ParamSpec(
             "bidding_rule",
-            ("reset-face", "reset-quantity"),
+            BIDDING_RULES,
             "reset-face",
             "the order of bids (OpenSpiel names)",
         ),
@@ -99,7 +102,7 @@ class LiarsDiceGame(Game):
         self.total_dice: int = p["players"] * p["dice"]
         self.liar: int = self.total_dice * self.sides
         """The Liar action id."""
-        self.wild_face: int = {"highest": self.sides, "ones": 1, "none": 0}[p["wild"]]
+        self.wild_face: int = wild_face(p["wild"], self.sides)
         self.reset_face: bool = p["bidding_rule"] == "reset-face"
         self.elimination: bool = p["mode"] == "elimination"
         self.players: int = p["players"]
@@ -144,7 +147,7 @@ class LiarsDiceGame(Game):
     @cached_property
     def action_strings(self) -> tuple[str, ...]:
         """The rule book string of every player action id: the bids, then ``Liar``."""
-        return (*(str(self.decode_bid(a)) for a in range(self.liar)), "Liar")
+        return (*(str(self.decode_bid(a)) for a in range(self.liar)), LIAR)
 
     @cached_property
     def bid_quantity(self) -> tuple[int, ...]:
@@ -269,7 +272,7 @@ class LiarsDiceState(MaskCache, State):
         if self._player == CHANCE:
             return f"Roll {action + 1}"
         if action == self.game.liar:
-            return "Liar"
+            return LIAR
         return str(self.game.decode_bid(action))
 
     def current_bid(self) -> Bid | None:

@@ -1,12 +1,6 @@
 """Skull (Hervé Marly): the rules engine, its observation encoders and text rendering."""
 
-from games.skull.rules import (
-    ActionType,
-    Disc,
-    Phase,
-    RoundResult,
-    SkullGame,
-    SkullState,
-)
+from games.skull.constants import ActionType, Disc, Phase
+from games.skull.rules import RoundResult, SkullGame, SkullState
 
 __all__ = ["ActionType", "Disc", "Phase", "RoundResult", "SkullGame", "SkullState"]

@@ -19,7 +19,7 @@ passed              P             per seat, 1 if passed in this round's bidding
 seat_bid            P * (M+1)     per seat, one-hot its highest bid this round (0 = none)
 revealed_roses      P * D         per seat, thermometer of roses revealed on its stack
 skull_revealed      P             per seat, 1 if the skull on its stack has been revealed
-phase               8             one-hot :class:`~games.skull.rules.Phase`
+phase               8             one-hot :class:`~games.skull.constants.Phase`
 to_move             P             relative seat to act (all zero at chance/terminal nodes)
 first_player        P             relative seat that started this round
 challenger          P             relative seat of the challenger (all zero before)
@@ -51,12 +51,11 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from games.core import named_slices
+from games.skull.constants import NUM_PHASES
 
 if TYPE_CHECKING:
     from games.skull.rules import SkullState
 
-NUM_PHASES = 8
-"""Number of :class:`~games.skull.rules.Phase` values."""
 
 _Row = tuple[int, ...]
 _PrivateTable = tuple[dict[tuple[int, ...], _Row], int, int, int, int]

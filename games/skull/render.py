@@ -9,22 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from games.core import CHANCE, TERMINAL
+from games.skull.constants import KIND_NAMES, NO_DISC_IN_HAND_TEXT, PHASE_TEXT
 
 if TYPE_CHECKING:
     from games.skull.rules import RoundResult, SkullState
-
-_KINDS = ("rose", "skull")
-
-_PHASE_TEXT = (
-    "opening placement: place a disc",
-    "place another disc or open the bidding",
-    "raise the bid or pass",
-    "choose a stack to flip",
-    "",
-    "discard one of their discs (their own skull was revealed)",
-    "out, chooses who starts the next round",
-    "",
-)
 
 
 def _plural(n: int, word: str) -> str:
@@ -41,7 +29,7 @@ def _sees(seat: int, viewer: int | None) -> bool:
 
 def describe_result(result: RoundResult, viewer: int | None = None) -> str:
     """One round's challenge in plain words; the lost kind only for its loser or ``None``."""
-    flips = ", ".join(f"seat {s} {_KINDS[k]}" for s, k in result.flips)
+    flips = ", ".join(f"seat {s} {KIND_NAMES[k]}" for s, k in result.flips)
     text = (
         f"seat {result.challenger} challenged for {_plural(result.bid, 'rose')} "
         f"and revealed {flips}: "
@@ -51,7 +39,7 @@ def describe_result(result: RoundResult, viewer: int | None = None) -> str:
     owner = (
         "their own" if result.skull_owner == result.challenger else f"seat {result.skull_owner}'s"
     )
-    lost = f" (a {_KINDS[result.lost]})" if _sees(result.challenger, viewer) else ""
+    lost = f" (a {KIND_NAMES[result.lost]})" if _sees(result.challenger, viewer) else ""
     text += f"failed on {owner} skull; seat {result.challenger} lost a disc{lost}"
     return text + (" and is out" if result.out else "")
 
@@ -71,7 +59,7 @@ def _stack_text(state: SkullState, seat: int, viewer: int | None) -> str:
     face_up = len(stack) - state.revealed[seat]
     shown = _sees(seat, viewer)
     words = [
-        _KINDS[k].upper() if i >= face_up else (_KINDS[k] if shown else "?")
+        KIND_NAMES[k].upper() if i >= face_up else (KIND_NAMES[k] if shown else "?")
         for i, k in enumerate(stack)
     ]
     return "[" + " ".join(words) + "]"
@@ -102,7 +90,7 @@ def _round_lines(state: SkullState) -> list[str]:
         moves = ", ".join(f"seat {s} " + (f"bid {n}" if n else "pass") for s, n in state.auction)
         lines.append(f"bidding: {moves}")
     if state.challenger >= 0 and state.bid:
-        flips = ", ".join(f"seat {s} {_KINDS[k]}" for s, k in state.flips) or "nothing yet"
+        flips = ", ".join(f"seat {s} {KIND_NAMES[k]}" for s, k in state.flips) or "nothing yet"
         lines.append(
             f"challenger: seat {state.challenger} must reveal {_plural(state.bid, 'rose')} "
             f"({state.roses_revealed()} so far); revealed: {flips}"
@@ -118,9 +106,9 @@ def _turn_line(state: SkullState) -> str:
     if player == CHANCE:
         owner = state.flips[-1][0]
         return f"chance: seat {owner} takes one of seat {state.challenger}'s discs at random"
-    text = _PHASE_TEXT[state.phase]
+    text = PHASE_TEXT[state.phase]
     if state.phase.name == "ADD_OR_BID" and state.hand_size(player) == 0:
-        text = "no disc in hand: open the bidding"
+        text = NO_DISC_IN_HAND_TEXT
     return f"to move: seat {player}, {text}"
 
 

@@ -26,7 +26,6 @@ is no chance node at the start).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any
 
 import numpy as np
@@ -42,50 +41,8 @@ from games.core import (
     check_player,
 )
 from games.skull import encoding
+from games.skull.constants import KIND_NAMES, ActionType, Disc, Phase
 from games.skull.render import render_state
-
-
-class Disc(IntEnum):
-    """A disc kind; also the id of ``place <kind>`` and of the chance outcome ``lose <kind>``."""
-
-    ROSE = 0
-    SKULL = 1
-
-
-class Phase(IntEnum):
-    """Where a round stands (:attr:`SkullState.phase`)."""
-
-    PLACEMENT = 0
-    """Opening placement: every player still in places one disc, from the first player on."""
-    ADD_OR_BID = 1
-    """Each player in turn places another disc or opens the bidding."""
-    BIDDING = 2
-    """Players who have not passed raise or pass."""
-    ATTEMPT = 3
-    """The challenger chooses whose stack to flip (own stack already revealed)."""
-    LOSS = 4
-    """Chance node: the challenger loses a random disc (another player's skull was revealed)."""
-    DISCARD = 5
-    """The challenger chooses which disc to discard (their own skull was revealed)."""
-    CHOOSE_STARTER = 6
-    """The challenger, put out by their own skull, chooses who starts the next round."""
-    GAME_OVER = 7
-    """The game has ended."""
-
-
-class ActionType(IntEnum):
-    """The kind of a player action id (see :meth:`SkullGame.decode_action`)."""
-
-    PLACE = 0
-    BID = 1
-    PASS = 2
-    FLIP = 3
-    DISCARD = 4
-    STARTER = 5
-
-
-KIND_NAMES = ("rose", "skull")
-"""Disc kinds by :class:`Disc` value, as written in action strings."""
 
 _PLACEMENT, _ADD_OR_BID, _BIDDING, _ATTEMPT = (
     Phase.PLACEMENT, Phase.ADD_OR_BID, Phase.BIDDING, Phase.ATTEMPT

@@ -17,9 +17,11 @@ from textual.pilot import Pilot
 from arena.tui.app import PlayApp
 from arena.tui.config import make_config
 from arena.tui.game_screen import GameScreen
+from arena.tui.liars_dice.view import LiarsDiceView
 from arena.tui.screens import EndScreen, RoundScreen
-from arena.tui.view import LiarsDiceView, SkullView
+from arena.tui.skull.view import SkullView
 from games.liars_dice.rules import LiarsDiceState
+from games.skull.constants import ActionType
 from games.skull.rules import SkullState
 
 SIZE = (100, 32)
@@ -73,7 +75,7 @@ async def _dice_move(pilot: Pilot, view: LiarsDiceView, turn: int) -> None:
     if not view.legal_bids:  # only Liar is left
         await (pilot.press("l") if turn % 2 else pilot.click("#liar"))
         return
-    face = view.legal_bids[0][1]  # the picker starts at the lowest legal bid
+    face = view.legal_bids[0].face  # the picker starts at the lowest legal bid
     if turn % 3 == 0:
         await pilot.press(str(face), "enter")
     elif turn % 3 == 1:
@@ -84,18 +86,18 @@ async def _dice_move(pilot: Pilot, view: LiarsDiceView, turn: int) -> None:
 
 async def _skull_move(pilot: Pilot, view: SkullView, turn: int) -> None:
     first = view.legal[0]
-    verb, _, arg = first.partition(" ")
-    if verb in ("place", "discard"):
-        kind = arg
-        await (pilot.press(kind[0]) if turn % 2 else pilot.click(f"#{kind}"))
-    elif verb == "bid":  # the picker starts at the lowest legal bid
+    kind, arg = first.type, str(first.arg)
+    if kind in (ActionType.PLACE, ActionType.DISCARD):
+        letter, name = ("r", "rose") if first.arg == 0 else ("s", "skull")
+        await (pilot.press(letter) if turn % 2 else pilot.click(f"#{name}"))
+    elif kind is ActionType.BID:  # the picker starts at the lowest legal bid
         await (pilot.press("enter") if turn % 2 else pilot.click("#bid"))
-    elif verb == "pass":
+    elif kind is ActionType.PASS:
         await pilot.press("p")
-    elif verb == "flip":
+    elif kind is ActionType.FLIP:
         await (pilot.press(arg) if turn % 2 else pilot.click(f"#seat-{arg}"))
     else:
-        assert verb == "starter", first
+        assert kind is ActionType.STARTER, first
         await (pilot.press(arg) if turn % 2 else pilot.click(f"#pick-{arg}"))
 
 
@@ -124,7 +126,7 @@ async def play_to_end(
         assert session.human_to_move
         if check is not None:
             check(screen)
-        before, expected = len(session.human_moves), screen.view.legal[0]
+        before, expected = len(session.human_moves), screen.view.legal_actions[0]
         await play_first_legal(pilot, turns, clicks)
         assert session.human_moves[before:] == [expected], screen.message
         turns += 1

@@ -55,9 +55,8 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, capsys, no_app, tmp_pat
 
 def test_options_reach_the_app(no_app, tmp_path):
     db = str(tmp_path / "x.db")
-    argv = ["play", "liars_dice", "--players", "3", "--param", "dice=2", "--opponents",
-            "random,random", "--seat", "2", "--seed", "5", "--name", "ann", "--db", db,
-            "--delay", "0"]  # fmt: skip
+    options = "--players 3 --param dice=2 --opponents random,random --seat 2 --seed 5 --name ann"
+    argv = ["play", "liars_dice", *options.split(), "--db", db, "--delay", "0"]
     assert main(argv) == 0
     (config,) = no_app
     assert config.game == "liars_dice" and config.params["players"] == 3

@@ -6,6 +6,7 @@ from arena.tui.game_screen import GameScreen
 from arena.tui.liars_dice import LiarsDiceScreen
 from arena.tui.screens import ConfirmQuitScreen
 from arena.tui.skull import SkullScreen
+from games.skull.constants import ActionType, Disc, Phase
 from tests.arena.tui.helpers import SIZE, make_app, play_first_legal, run_async, settle
 
 
@@ -43,13 +44,13 @@ async def test_liars_dice_refuses_illegal_keys(tmp_path):
         await pilot.click("#qty-down")
         assert (screen.quantity, screen.face) == (2, 3)
         await pilot.press("enter")
-        assert screen.session.human_moves == ["2-3"]
+        assert screen.session.human_moves == [screen.session.game.encode_bid(2, 3)]
         await settle(pilot)
         if screen.session.human_to_move and screen.view.current_bid.quantity < 16:
             # the picker starts at the lowest legal bid; a lower one is refused
             low = screen.view.legal_bids[0]
             await _refused(pilot, lambda: pilot.press("down"), "is not higher than")
-            assert (screen.quantity, screen.face) == low
+            assert (screen.quantity, screen.face) == (low.quantity, low.face)
 
 
 @run_async
@@ -58,7 +59,7 @@ async def test_skull_refuses_illegal_keys_and_clicks(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
-        assert isinstance(screen, SkullScreen) and screen.view.phase == "placement"
+        assert isinstance(screen, SkullScreen) and screen.view.phase is Phase.PLACEMENT
         await _refused(pilot, lambda: pilot.press("p"), "nothing to pass on")
         await _refused(pilot, lambda: pilot.click("#pass"), "nothing to pass on")
         await _refused(pilot, lambda: pilot.press("enter"), "No bidding now")
@@ -66,15 +67,16 @@ async def test_skull_refuses_illegal_keys_and_clicks(tmp_path):
         await _refused(pilot, lambda: pilot.click("#seat-3"), "only during a challenge")
         await _refused(pilot, lambda: pilot.press("5"), "There is no seat 5")
         await pilot.press("s")
-        assert screen.session.human_moves == ["place skull"]
+        assert screen.session.human_moves == [screen.session.game.place_action(Disc.SKULL)]
         await settle(pilot)
         assert screen.view.your_stack == ("skull",)
         await _refused(pilot, lambda: pilot.press("s"), "no skull in hand")
         # play on until the human may pass, then pass
         for turn in range(200):
-            if screen.view.phase == "bidding" and "pass" in screen.view.legal:
+            bidding = screen.view.phase is Phase.BIDDING
+            if bidding and screen.view.action(ActionType.PASS) is not None:
                 break
-            if screen.view.phase == "bidding":  # raise to the lowest bid
+            if bidding:  # raise to the lowest bid
                 await pilot.press("enter")
             else:
                 await play_first_legal(pilot, turn)
@@ -84,7 +86,7 @@ async def test_skull_refuses_illegal_keys_and_clicks(tmp_path):
                 await settle(pilot)
         await _refused(pilot, lambda: pilot.press("r"), "No placing now")
         await pilot.press("p")
-        assert screen.session.human_moves[-1] == "pass"
+        assert screen.session.human_moves[-1] == screen.session.game.pass_action
 
 
 @run_async

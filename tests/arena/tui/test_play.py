@@ -76,7 +76,7 @@ async def test_liars_dice_whole_game_with_keys_and_clicks(tmp_path):
     app = make_app(db, "liars_dice", players=3, params={"dice": 2}, seat=1, seed=11)
     async with app.run_test(size=SIZE) as pilot:
         turns = await play_to_end(pilot, check=_no_leak)
-        assert turns > 0 and "Liar" in app.session.human_moves
+        assert turns > 0 and app.session.game.liar in app.session.human_moves
         assert isinstance(app.screen, EndScreen)
         _check_recorded(db, app, "liars_dice")
         assert "Game over." in str(app.screen.query_one("#result").render())
@@ -91,8 +91,8 @@ async def test_skull_whole_game_then_play_again(tmp_path):
     app = make_app(db, "skull", players=3, params=params, seat=1, seed=21)
     async with app.run_test(size=SIZE) as pilot:
         await play_to_end(pilot, check=_no_leak)
-        kinds = {move.split()[0] for move in app.session.human_moves}
-        assert kinds == {"place", "bid", "flip", "discard", "starter"}
+        kinds = {app.session.game.decode_action(a)[0].name for a in app.session.human_moves}
+        assert kinds == {"PLACE", "BID", "FLIP", "DISCARD", "STARTER"}
         _check_recorded(db, app, "skull")
         log = app.session.log
         assert any(line.startswith("you place a disc") for line in log)

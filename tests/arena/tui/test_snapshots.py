@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 
 from arena.tui.game_screen import GameScreen
 from arena.tui.screens import RoundScreen
+from games.skull.constants import Phase
 from tests.arena.tui.helpers import SIZE, make_app, play_first_legal, play_to_end, settle
 
 
@@ -51,7 +52,7 @@ def test_skull_board_during_a_challenge(snap_compare, tmp_path):
 
     def challenge(pilot: Pilot) -> bool:
         screen = pilot.app.screen
-        return isinstance(screen, GameScreen) and screen.view.phase == "attempt"
+        return isinstance(screen, GameScreen) and screen.view.phase is Phase.ATTEMPT
 
     async def until_challenge(pilot: Pilot) -> None:
         await _play_until(pilot, challenge)
@@ -65,8 +66,10 @@ def test_skull_board_at_the_start(snap_compare, tmp_path):
 
 
 def test_help_screen(snap_compare, tmp_path):
+    """The whole help, its keys table included (a terminal tall enough to show it all)."""
     app = make_app(tmp_path / "x.db", "liars_dice", seed=3)
-    assert snap_compare(app, terminal_size=SIZE, run_before=settle, press=["question_mark"])
+    size = (SIZE[0], 58)
+    assert snap_compare(app, terminal_size=size, run_before=settle, press=["question_mark"])
 
 
 def test_end_screen(snap_compare, tmp_path):

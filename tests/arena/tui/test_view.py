@@ -13,15 +13,12 @@ import numpy as np
 import pytest
 
 import games
-from arena.tui.narrate import describe_move
-from arena.tui.view import LiarsDiceView, make_view, round_views
-from arena.tui.widgets import (
-    dice_card_text,
-    dice_info_text,
-    skull_card_text,
-    skull_info_text,
-)
-from games.skull.rules import ActionType
+from arena.tui.liars_dice import text as dice_text
+from arena.tui.liars_dice.view import LiarsDiceView
+from arena.tui.skull import text as skull_text
+from arena.tui.skull.text import describe_move
+from arena.tui.view import make_view, round_views
+from games.skull.constants import ActionType
 from tests.arena.tui.helpers import hide_others
 
 CONFIGS = [
@@ -38,10 +35,8 @@ def board_text(state, seat: int) -> str:
     """Everything the board draws for ``seat`` (cards and table panel), as plain text."""
     view = make_view(state, seat)
     names = ["you" if s == seat else f"seat {s} (random)" for s in range(state.game.num_players)]
-    if isinstance(view, LiarsDiceView):
-        parts = [dice_card_text(view, s) for s in view.seats] + [dice_info_text(view, names)]
-    else:
-        parts = [skull_card_text(view, s) for s in view.seats] + [skull_info_text(view, names)]
+    text = dice_text if isinstance(view, LiarsDiceView) else skull_text
+    parts = [text.card_text(view, s) for s in view.seats] + [text.info_text(view, names)]
     return "\n".join(p.plain for p in parts)
 
 
@@ -89,8 +84,8 @@ def test_view_shows_the_seats_own_private_data(game_name, params):
                 assert view.your_lost == (state.lost_roses[seat], state.lost_skulls[seat])
                 assert [s.mat for s in view.seats] == [len(st) for st in state.stacks]
             mover = state.current_player()
-            expected = state.legal_strings() if mover == seat else []
-            assert list(view.legal) == expected
+            expected = state.legal_actions() if mover == seat else []
+            assert list(view.legal_actions) == list(expected)
 
 
 def test_lost_kind_is_shown_only_to_the_challenger():
