@@ -34,7 +34,7 @@ MOVE_TIMEOUT = 10.0
 """Seconds per observation of an ``act`` message (the referee's move timeout also applies)."""
 
 
-QUIT_TIMEOUT = 2.0
+QUIT_TIMEOUT = 5.0
 """Seconds a program may take to exit after ``quit`` before it is killed."""
 
 

@@ -9,7 +9,7 @@ whatever its kind (a built-in, a package, ``module:factory``, a ``cmd:`` program
    plus the OpenSpiel duel), a short gauntlet against ``random`` with the agent in every seat,
    from seeded deals: every answer must be a legal action, on time, without an error (a
    configuration the agent says it cannot play is skipped, not failed);
-3. **quits** — a program told ``quit`` exits with status 0 within a few seconds;
+3. **quits** — a program told ``quit`` exits with status 0 within :data:`QUIT_TIMEOUT` s;
 4. **no stray output** — nothing written to stdout outside the protocol (its stderr is its
    log and may hold anything).
 """
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import games
+from agents.protocol import QUIT_TIMEOUT
 from arena.hosts import HostError, ProcessHost
 from arena.options import RunOptions
 from arena.referee import Referee
@@ -211,7 +212,7 @@ def _quits(spec: str, game: str, params: dict, options: RunOptions, log: Any) ->
     if status == 0:
         return Check("quits", PASS, "exits with status 0 when told to quit")
     if status is None:
-        return Check("quits", FAIL, "did not exit within 2 s of quit (killed)")
+        return Check("quits", FAIL, f"did not exit within {QUIT_TIMEOUT:g} s of quit (killed)")
     return Check("quits", FAIL, f"exit status {status} after quit")
 
 

@@ -289,7 +289,7 @@ class ProcessHost:
         self.close()
         raise HostError(f"crashed: agent process died (exit code {code})")
 
-    def stop(self, drops: list[tuple[int, list[float]]], timeout: float = 5.0) -> int | None:
+    def stop(self, drops: list[tuple[int, list[float]]], timeout: float = 10.0) -> int | None:
         """End the games in ``drops`` and close the agent politely, then :meth:`close`.
 
         Returns:

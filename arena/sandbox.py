@@ -180,14 +180,20 @@ def bwrap_prefix(extra: Sequence[str], cwd: str | None = None) -> list[str]:
     ]
     bound: set[str] = set()
     for path in [*SYSTEM_PATHS, *_python_paths(), *_our_packages(), *extra]:
-        real = os.path.realpath(path)
-        if os.path.exists(path) and path not in bound:
+        # a path inside a directory already bound is visible (and binding it again would fail
+        # on a symbolic link, such as a virtual environment's bin/python)
+        if os.path.exists(path) and not _covered(path, bound):
             bound.add(path)
-            args += ["--ro-bind", real, path]
+            args += ["--ro-bind", os.path.realpath(path), path]
     cwd = os.path.abspath(cwd or os.getcwd())
-    if cwd not in bound and not any(cwd.startswith(b.rstrip("/") + "/") for b in bound):
+    if not _covered(cwd, bound):
         args += ["--dir", cwd]
     return [*args, "--remount-ro", "/", "--chdir", cwd]
+
+
+def _covered(path: str, bound: set[str]) -> bool:
+    """Whether ``path`` is one of ``bound`` or inside one of them."""
+    return path in bound or any(path.startswith(b.rstrip("/") + "/") for b in bound)
 
 
 def host_env(sandboxed: bool) -> dict[str, str]:
