@@ -22,14 +22,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     diverged run (a NaN loss) stops with exit status 1, keeping the last good checkpoint.
     """
     from trainers.guards import NonFiniteError
-    from trainers.methods import get_method
+    from trainers.loop import train
 
     cfg, out = _train_config(args)
-    method = get_method(cfg.method)
     if cfg.budget_note:
         print(f"note: {cfg.budget_note}", file=sys.stderr)
     try:
-        run = method.train(cfg, out, resume=bool(args.resume), progress=not args.quiet)
+        run = train(cfg, out, resume=bool(args.resume), progress=not args.quiet)
     except NonFiniteError as exc:
         kept = (
             f"the last good checkpoint (update {exc.checkpoint}) is kept in {out}"

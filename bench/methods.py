@@ -35,7 +35,7 @@ import torch  # noqa: E402
 
 from trainers.checkpoint import load_checkpoint  # noqa: E402
 from trainers.config import TrainConfig, config_from_dict, load_config  # noqa: E402
-from trainers.methods import get_method  # noqa: E402
+from trainers.loop import train  # noqa: E402
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -98,15 +98,14 @@ def run_config(setting: str, method: str, seed: int, args: argparse.Namespace) -
 
 def ensure_trained(cfg: TrainConfig, out: Path) -> None:
     """Train ``cfg`` in ``out``, resume it, or reuse it when finished."""
-    entry = get_method(cfg.method)
     if not (out / "checkpoint.pt").exists():
-        entry.train(cfg, out, progress=False)
+        train(cfg, out, progress=False)
         return
     saved = load_checkpoint(out)
     if config_from_dict(saved["config"]) != cfg:
         raise ValueError(f"{out} holds a run of another config: remove it or pass --runs")
     if saved["update"] < cfg.num_updates or not (out / "agent").exists():
-        entry.train(cfg, out, progress=False, resume=True)
+        train(cfg, out, progress=False, resume=True)
 
 
 def read_metrics(out: Path) -> list[dict[str, float]]:

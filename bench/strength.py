@@ -92,8 +92,8 @@ def table_rows(games_per_cell: int, seed: int) -> list[str]:
             continue
         cells = []
         for opponent in ("heuristic", "random"):
-            rate, half = win_rate(actor, game, opponent, games_per_cell, seed)
-            cells.append(f"{rate:.3f} [{rate - half:.3f}, {rate + half:.3f}]")
+            result = win_rate(actor, game, opponent, games_per_cell, seed)
+            cells.append(f"{result.rate:.3f} [{result.low:.3f}, {result.high:.3f}]")
             print(f"{spec} {params} vs {opponent}: {cells[-1]}", flush=True)
         rows.append(f"| {spec} | {name} | {n} | {cells[0]} | {cells[1]} | {1 / n:.3f} |")
     return rows
@@ -102,10 +102,10 @@ def table_rows(games_per_cell: int, seed: int) -> list[str]:
 def train_short(config: str, overrides: list[str], out: Path) -> object:
     """A short training run (for the critic comparison)."""
     from trainers.config import load_config
-    from trainers.ctde import train_ctde
+    from trainers.loop import train
 
     cfg = load_config(config, overrides)
-    return train_ctde(cfg, out, progress=False)
+    return train(cfg, out, progress=False)
 
 
 def critic_rows(budget: int, seeds: int, games_per_cell: int) -> list[str]:

@@ -1,29 +1,36 @@
-"""Decisions per second of the whole training loop (collect + GAE + PPO), per game.
+"""Decisions per second of the whole training loop (collect + GAE + PPO), today's way and the
+old way, side by side in one run.
 
-Runs a few updates of each shipped CTDE config with one torch thread and prints the rate, the
-share of time spent collecting, and, for reference, the raw engine's random-play decision rate
-in the same run. The Liar's Dice table config asks its heuristic teacher for a policy at every
-learner decision during the first quarter of a run; the ``teacher=`` row is the rest of it.
+For each shipped CTDE config, a few updates are timed twice:
 
-    python bench/train.py [--updates 5]
+* ``old``: the path before issue 13 part 5: one torch thread, one ``State`` per game, chance
+  drawn with ``State.sample_chance`` (``rng.choice(p=...)``);
+* ``new``: the config as shipped: ``threads`` torch threads (2), the batched Liar's Dice
+  engine (``engine="batched"``), inverse-CDF chance sampling on per-game states (Skull);
+* ``new 1 thr``: the same with one torch thread (what the engine and the sampling give alone;
+  on a machine whose cores are busy with other work, a second thread has nothing to run on).
+
+The two paths alternate ``--repeats`` times and each keeps its best rate, so that a burst of
+load from elsewhere on the machine does not decide the ratio. The Liar's Dice table config asks
+its heuristic teacher for a policy at every learner decision during the first quarter of a
+run; the ``teacher=`` row is the rest of it. ``collect %`` is the new path's share of time
+spent collecting.
+
+    python bench/train.py [--updates 5] [--repeats 2] [--only duel]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
+import os
 import time
-from pathlib import Path
 
-import torch
-
-import games
+from games.core import State
 from trainers.config import load_config
-from trainers.ctde import CTDE
-from trainers.loop import build_run, update_once
-
-sys.path.insert(0, str(Path(__file__).parent))
-from engines import measure
+from trainers.engines import StateEngine
+from trainers.methods import get_method
+from trainers.run import build_run
+from trainers.update import update_once
 
 RUNS = [
     ("liars_dice_duel_ctde", []),
@@ -36,34 +43,65 @@ RUNS = [
     ("skull_ctde", ["params.players=6"]),
 ]
 
+OLD = ["threads=1", "engine=per-game"]
+"""The overrides that select the old path (with ``State.sample_chance``, set below)."""
 
-def bench_run(config: str, overrides: list[str], updates: int) -> tuple[float, float, float]:
-    """(training decisions/s, collect share, raw engine decisions/s) for one config."""
-    cfg = load_config(config, overrides)
-    method = CTDE()
+
+def _old_chance(state: State, rng) -> int:
+    return state.sample_chance(rng)
+
+
+def bench_run(
+    config: str, overrides: list[str], updates: int, old: bool, more: tuple[str, ...] = ()
+) -> tuple[float, float]:
+    """(training decisions/s, collect share) of ``updates`` updates of one config."""
+    import torch  # after ``trainers``, which sets OpenMP's wait policy (see its docstring)
+
+    cfg = load_config(config, [*overrides, *(OLD if old else []), *more])
+    torch.set_num_threads(cfg.threads)
+    method = get_method("ctde")
     run = build_run(cfg, method)
+    if old:
+        assert isinstance(run.games.engine, StateEngine)
+        run.games.engine.chance = _old_chance
     update_once(run, method)  # warm-up
     start, decisions, collect = time.perf_counter(), run.decisions, 0.0
     for _ in range(updates):
         metrics = update_once(run, method)
         collect += metrics["collect_share"] / updates
     rate = (run.decisions - decisions) / (time.perf_counter() - start)
-    game = games.make(cfg.game, **cfg.params)
-    raw = measure(game.new_initial_state, seconds=1.0, seed=0)[1]
-    return rate, collect, raw
+    return rate, collect
 
 
 def main() -> None:
     """Print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=5, help="timed updates per config")
+    parser.add_argument("--repeats", type=int, default=2, help="alternations old/new per config")
+    parser.add_argument("--only", default="", help="only configs whose label contains this")
     args = parser.parse_args()
-    torch.set_num_threads(1)
-    print(f"{'config':<44} {'train dec/s':>12} {'collect %':>10} {'raw engine dec/s':>17}")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"{'config':<40} {'old dec/s':>10} {'new 1 thr':>10} {'new dec/s':>10} {'speed-up':>9} "
+        f"{'collect %':>10}"
+    )
     for config, overrides in RUNS:
-        rate, collect, raw = bench_run(config, overrides, args.updates)
         label = config + " " + " ".join(overrides)
-        print(f"{label:<44} {rate:>12,.0f} {100 * collect:>9.0f}% {raw:>17,.0f}")
+        if args.only not in label:
+            continue
+        old, one, new, collect = 0.0, 0.0, 0.0, 0.0
+        for _ in range(args.repeats):
+            old = max(old, bench_run(config, overrides, args.updates, old=True)[0])
+            one_thread = bench_run(config, overrides, args.updates, False, ("threads=1",))[0]
+            one = max(one, one_thread)
+            rate, share = bench_run(config, overrides, args.updates, old=False)
+            if rate > new:
+                new, collect = rate, share
+        print(
+            f"{label:<40} {old:>10,.0f} {one:>10,.0f} {new:>10,.0f} {new / old:>8.2f}x "
+            f"{100 * collect:>9.0f}%"
+        )
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -1,1 +1,14 @@
-"""Trainers: self-play learning of decentralized actors (CTDE, CADP, CTEDD)."""
+"""Trainers: self-play learning of decentralized actors (CTDE, CADP, CTEDD).
+
+The update runs on ``TrainConfig.threads`` torch threads (2 by default). On a machine shared
+with other work, OpenMP threads that spin while they wait for each other can make two threads
+ten times slower than one (measured on the 2-core reference machine under load: 200 against
+2,000 decisions/s on the duel; waiting passively, two threads were as fast as one or faster).
+So, unless the user chose otherwise, OpenMP waits passively in processes that import
+``trainers`` before ``torch`` (``arena train``, ``bench/train.py``): the variable is read when
+torch loads its OpenMP.
+"""
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -33,21 +33,35 @@ the interval states).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 
-from agents.base import Agent, act_many, load_agent
 from agents.neural import ActorConfig, MLPActor
-from games.core import Game, Observation, State
-from trainers.loop import anneal, ppo_batch
+from games.core import Game
 from trainers.networks import Critic
-from trainers.ppo import PPOBatch, PPOSettings, ppo_update
+from trainers.ppo import PPOBatch, PPOModels, PPOSettings, ppo_update
+from trainers.response_games import ResponseGames
+from trainers.response_value import ResponseValue, play_response
 from trainers.rollout import Batch, ValueFn, gae, gumbel_sample, masked_log_softmax
+from trainers.schedules import anneal
 from trainers.teacher import teacher_weight, with_teacher
+from trainers.update import ppo_batch
+
+__all__ = [
+    "ApproximateExploitability",
+    "ResponseConfig",
+    "ResponseGames",
+    "ResponseValue",
+    "approximate_exploitability",
+    "play_response",
+    "save_response",
+    "step",
+    "train_response",
+]
 
 DEFAULT_BUDGET = 1_000_000
 """Learner decisions trained on when ``--budget`` is not given."""
@@ -119,117 +133,6 @@ class ResponseConfig:
     def num_updates(self) -> int:
         """PPO updates that cover ``budget`` learner decisions."""
         return math.ceil(self.budget / (self.num_envs * self.steps_per_env))
-
-
-# -- the games: one learner seat, the frozen agent elsewhere ---------------------------------
-def agent_copy(prototype: Agent, spec: str) -> Agent:
-    """One more copy of the frozen agent for another seat or game (shares its weights)."""
-    spawn = getattr(prototype, "spawn", None)
-    return spawn() if callable(spawn) else load_agent(spec)
-
-
-class ResponseGames:
-    """Game slots, each with one learner seat and copies of the frozen agent in the others.
-
-    Args:
-        game: the configuration.
-        spec: the frozen agent.
-        num_envs: game slots.
-        rng: the generator of the deals (chance) and of the agents' seeds, shared by the
-            slots unless :meth:`start` gives a slot its own.
-    """
-
-    def __init__(self, game: Game, spec: str, num_envs: int, rng: np.random.Generator) -> None:
-        self.game, self.spec, self.rng, self.num_envs = game, spec, rng, num_envs
-        prototype = load_agent(spec)
-        self.needs_text = bool(getattr(prototype, "needs_text", True))
-        n = game.num_players
-        self.agents = [[agent_copy(prototype, spec) for _ in range(n)] for _ in range(num_envs)]
-        self.states: list[State] = [game.new_initial_state() for _ in range(num_envs)]
-        self.seat = np.zeros(num_envs, dtype=np.int64)
-        """The learner's seat in each slot."""
-        self.slot_rng = [rng] * num_envs
-        """The generator of each slot's chance outcomes and agents' seeds."""
-
-    def start(self, e: int, seat: int, rng: np.random.Generator | None = None) -> None:
-        """A new game in slot ``e`` with the learner in ``seat`` (the agents reseeded), its
-        randomness drawn from ``rng`` if given (else from the slot's generator)."""
-        if rng is not None:
-            self.slot_rng[e] = rng
-        self.states[e] = self.game.new_initial_state()
-        self.seat[e] = seat
-        for s, agent in enumerate(self.agents[e]):  # the learner's copy: kickstarting only
-            agent.reset(self.game, s, int(self.slot_rng[e].integers(2**31)))
-
-    def learner_return(self, e: int) -> float | None:
-        """The learner's return in slot ``e`` once decided (it is out, or the game is over)."""
-        return self.states[e].final_return(int(self.seat[e]))
-
-    def play_others(self, slots: Sequence[int]) -> None:
-        """Play chance and the agents' moves in ``slots`` until each learner is to act or has
-        its return decided; the agents of all the slots waiting on them act in one batch."""
-        waiting = list(slots)
-        while waiting:
-            for e in waiting:
-                state = self.states[e]
-                while state.is_chance_node():
-                    state.apply_action(state.sample_chance(self.slot_rng[e]))
-            waiting = [e for e in waiting if not self._learner_turn(e)]
-            if waiting:
-                self._agents_move(waiting)
-
-    def _learner_turn(self, e: int) -> bool:
-        """Whether slot ``e`` waits on its learner (or is decided for it)."""
-        seat = int(self.seat[e])
-        return self.states[e].current_player() == seat or self.learner_return(e) is not None
-
-    def _agents_move(self, slots: Sequence[int]) -> None:
-        """One move of the agent to act in each of ``slots`` (one batched call)."""
-        seats = [self.states[e].current_player() for e in slots]
-        pairs = list(zip(slots, seats, strict=True))
-        movers = [self.agents[e][s] for e, s in pairs]
-        actions = act_many(movers, [self._observation(e, s) for e, s in pairs])
-        for e, action in zip(slots, actions, strict=True):
-            if isinstance(action, BaseException):
-                raise RuntimeError(f"agent {self.spec!r} failed to move: {action}") from action
-            self.states[e].apply_action(int(action))
-
-    def _observation(self, e: int, seat: int) -> Observation:
-        """What the agent in ``seat`` of slot ``e`` sees (its text only if it reads it)."""
-        state = self.states[e]
-        text = state.render(seat) if self.needs_text else ""
-        return Observation(seat, state.observation_tensor(seat), state.legal_actions_mask(), text)
-
-    def observations(self) -> np.ndarray:
-        """The learners' local observations ``[E, obs_dim]``."""
-        pairs = zip(self.states, self.seat, strict=True)
-        return np.stack([state.observation_tensor(int(seat)) for state, seat in pairs])
-
-    def masks(self) -> np.ndarray:
-        """The learners' legal actions ``[E, A]``."""
-        return np.stack([s.legal_actions_mask() for s in self.states]).astype(bool)
-
-    def agent_policy(self) -> np.ndarray:
-        """What the agent would play at each learner's decision ``[E, A]``: its ``policy``
-        (one batched call when it has ``policy_batch``), else its sampled move, one-hot."""
-        mine = [self.agents[e][int(seat)] for e, seat in enumerate(self.seat)]
-        obs = [self._observation(e, int(seat)) for e, seat in enumerate(self.seat)]
-        batch_leaf = getattr(mine[0], "batch_leaf", None)
-        leaf = batch_leaf() if callable(batch_leaf) else None
-        if callable(getattr(leaf, "policy_batch", None)):
-            return np.asarray(leaf.policy_batch(obs), dtype=np.float32)
-        pairs = list(zip(mine, obs, strict=True))
-        if callable(getattr(mine[0], "policy", None)):
-            try:
-                return np.stack([agent.policy(o) for agent, o in pairs]).astype(np.float32)
-            except NotImplementedError:  # BaseAgent's default: an agent of moves only
-                pass
-        moves = [agent.act(o) for agent, o in pairs]
-        return np.eye(self.game.num_distinct_actions, dtype=np.float32)[moves]
-
-    def global_states(self) -> np.ndarray:
-        """The global states ``[E, state_dim]`` (for the critic only)."""
-        return np.stack([s.global_state_tensor() for s in self.states])
 
 
 # -- training ----------------------------------------------------------------------------------
@@ -344,17 +247,14 @@ def learn(learner: Learner, batch: Batch, cfg: ResponseConfig, progress: float) 
     weight = teacher_weight(cfg.kickstart, cfg.kickstart_until, progress)
     if batch.teacher is not None and weight > 0:
         logits = with_teacher(logits, batch.teacher, weight)
-    return ppo_update(
-        logits,
-        list(learner.actor.parameters()),
-        learner.critic,
-        learner.actor_opt,
-        learner.critic_opt,
-        data,
-        _settings(cfg, progress),
-        True,
-        learner.generator,
+    models = PPOModels(
+        actor=learner.actor,
+        critic=learner.critic,
+        actor_opt=learner.actor_opt,
+        critic_opt=learner.critic_opt,
+        generator=learner.generator,
     )
+    return ppo_update(logits, models, data, _settings(cfg, progress))
 
 
 Progress = Callable[[int, dict[str, float]], None]
@@ -385,91 +285,7 @@ def train_response(
     return learner.actor
 
 
-# -- measurement -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ResponseValue:
-    """The response's mean return over fresh games (see the module docstring).
-
-    Attributes:
-        mean: the mean over the seats of its mean return in each seat.
-        half_width: the 95% half-width of ``mean``.
-        per_seat: its mean return in each seat.
-        games: games played (the same number in each seat).
-    """
-
-    mean: float
-    half_width: float
-    per_seat: tuple[float, ...]
-    games: int
-
-    @property
-    def interval(self) -> tuple[float, float]:
-        """The 95% interval."""
-        return self.mean - self.half_width, self.mean + self.half_width
-
-
-def play_response(
-    actor: MLPActor,
-    spec: str,
-    game: Game,
-    games: int,
-    seed: int,
-    greedy: bool = True,
-    chunk: int = 2048,
-    on_chunk: Callable[[int], object] | None = None,
-) -> ResponseValue:
-    """Play ``actor`` against ``spec`` on fresh duplicate games; its mean return.
-
-    Duplicate games (as in duplicate bridge): each of ``ceil(games / N)`` deals is played ``N``
-    times, the response taking each seat in turn and every game of the deal drawing its chance
-    outcomes and agents' seeds from the same seed (common random numbers). The luck of the
-    deal then largely cancels out of the deal's mean over the seats, whose spread over the
-    deals gives the 95% interval. Deals are played ``chunk`` games at a time (``on_chunk`` is
-    told how many games each chunk finished).
-    """
-    n = game.num_players
-    deal_seeds = np.random.SeedSequence([seed, 1]).generate_state(math.ceil(games / n))
-    per_chunk = max(chunk // n, 1)
-    results = []
-    for k in range(0, len(deal_seeds), per_chunk):
-        results.append(_play_deals(actor, spec, game, deal_seeds[k : k + per_chunk], greedy))
-        if on_chunk is not None:
-            on_chunk(results[-1].size)
-    returns = np.concatenate(results)  # [deals, seat of the response]
-    by_deal = returns.mean(axis=1)
-    half_width = 1.96 * by_deal.std(ddof=1) / math.sqrt(len(by_deal)) if len(by_deal) > 1 else 0.0
-    per_seat = tuple(float(v) for v in returns.mean(axis=0))
-    return ResponseValue(float(by_deal.mean()), float(half_width), per_seat, returns.size)
-
-
-@torch.no_grad()
-def _play_deals(
-    actor: MLPActor, spec: str, game: Game, deal_seeds: np.ndarray, greedy: bool
-) -> np.ndarray:
-    """The response's return in every seat of every deal ``[deals, N]`` (played together)."""
-    n = game.num_players
-    table = ResponseGames(game, spec, len(deal_seeds) * n, np.random.default_rng(0))
-    for e in range(table.num_envs):
-        table.start(e, e % n, np.random.default_rng(int(deal_seeds[e // n])))
-    table.play_others(range(table.num_envs))
-    live = [e for e in range(table.num_envs) if table.learner_return(e) is None]
-    while live:
-        obs = np.stack([table.states[e].observation_tensor(int(table.seat[e])) for e in live])
-        mask = np.stack([table.states[e].legal_actions_mask() for e in live]).astype(bool)
-        logp = masked_log_softmax(actor(torch.from_numpy(obs)), torch.from_numpy(mask)).numpy()
-        for e, row in zip(live, logp, strict=True):
-            table.states[e].apply_action(int(row.argmax() if greedy else _sample(row, table, e)))
-        table.play_others(live)
-        live = [e for e in live if table.learner_return(e) is None]
-    returns = [table.learner_return(e) for e in range(table.num_envs)]
-    return np.array(returns, dtype=np.float64).reshape(len(deal_seeds), n)
-
-
-def _sample(logp: np.ndarray, table: ResponseGames, e: int) -> int:
-    """An action drawn from one row of log-probabilities with slot ``e``'s generator."""
-    return int(gumbel_sample(logp[None], table.slot_rng[e])[0])
-
-
+# -- the result --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ApproximateExploitability:
     """What ``arena exploitability --approximate`` reports (see the module docstring).

@@ -22,8 +22,6 @@ configuration of Liar's Dice by an exact NashConv over histories (:mod:`trainers
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -34,10 +32,12 @@ from games.core import Game, State
 from trainers.config import TrainConfig
 from trainers.evaluate import StateLogits, is_openspiel_config, state_win_rate
 from trainers.exact import state_nash_conv
-from trainers.loop import Run, ppo_learn, train
+from trainers.methods import Method
 from trainers.networks import AdviceActor
 from trainers.ppo import ActorFn, PPOBatch
 from trainers.rollout import Batch, views_of
+from trainers.run import Run
+from trainers.update import ppo_learn
 
 
 def prune_weight(cfg: TrainConfig, progress: float) -> float:
@@ -60,7 +60,7 @@ def self_confidence(log_c: torch.Tensor) -> torch.Tensor:
 
 
 def group_inputs(batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
-    """Every decision's own group, flattened like :func:`trainers.loop.ppo_batch`'s rows.
+    """Every decision's own group, flattened like :func:`trainers.update.ppo_batch`'s rows.
 
     Returns:
         ``(views [T * E, P, obs_dim], alive [T * E, P])``: row ``r`` is decision ``r`` of the
@@ -107,8 +107,8 @@ def _carry(target: nn.Linear, layer: nn.Linear, width: int) -> None:
     target.bias[: layer.out_features] = layer.bias
 
 
-class CADP:
-    """The CADP method for :func:`trainers.loop.train` (collects with every seat's view)."""
+class CADP(Method):
+    """The CADP method (collects with every seat's view; ships CADP(D))."""
 
     name = "cadp"
     policy_inputs = "views"
@@ -167,28 +167,20 @@ class CADP:
         """CADP(D) as an exactly equivalent :class:`agents.neural.MLPActor`."""
         return decentralized_actor(actor)
 
-    def extra_eval(
-        self, actor: nn.Module, game: Game, games: int = 200, seed: int = 0
-    ) -> dict[str, float]:
-        """CADP(C) and CADP(D) side by side, on the same deals and seeds."""
+    def extra_eval(self, run: Run) -> dict[str, float]:
+        """CADP(C) and CADP(D) side by side, on the same deals and seeds (the run's
+        evaluation games and seed)."""
+        actor, game = run.actor, run.game
+        games, seed = run.cfg.eval_games, run.cfg.seed + run.update
         policies = {"cadp_c": centralized_policy(actor), "cadp_d": decentralized_policy(actor)}
         out: dict[str, float] = {}
         for key, policy in policies.items():
             for opponent in ("random", "heuristic"):
-                rate, _ = state_win_rate(policy, game, opponent, games, seed)
-                out[f"{key}_win_vs_{opponent}"] = rate
+                result = state_win_rate(policy, game, opponent, games, seed)
+                out[f"{key}_win_vs_{opponent}"] = result.rate
             if is_openspiel_config(game):
                 out[f"{key}_nash_conv"] = state_nash_conv(policy)
         return out
-
-    def extra_eval_run(self, run: Run) -> dict[str, float]:
-        """:meth:`extra_eval` with the run's evaluation games and seed."""
-        return self.extra_eval(run.actor, run.game, run.cfg.eval_games, run.cfg.seed + run.update)
-
-
-def train_cadp(cfg: TrainConfig, out: Path, **kwargs: Any) -> Run:
-    """Train ``cfg`` with CADP (see :func:`trainers.loop.train` for the keyword arguments)."""
-    return train(cfg, CADP(), out, **kwargs)
 
 
 # -- policies that read more than the acting seat's observation -----------------------------

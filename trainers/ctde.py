@@ -8,44 +8,33 @@ local observation. Nothing of the critic is exported.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 from torch import nn
 
 from agents.neural import ActorConfig, MLPActor
 from games.core import Game
 from trainers.config import TrainConfig
-from trainers.loop import Run, train
+from trainers.methods import Method
 from trainers.ppo import ActorFn, PPOBatch
 from trainers.rollout import Batch
 
 
-class CTDE:
-    """The CTDE method for :func:`trainers.loop.train`."""
+class CTDE(Method):
+    """The CTDE method: the deployable actor trained by PPO with the loop's defaults."""
 
     name = "ctde"
 
     def build_actor(self, cfg: TrainConfig, game: Game) -> nn.Module:
+        """An orthogonally initialised :class:`agents.neural.MLPActor` of ``actor_hidden``."""
         actor = MLPActor(ActorConfig.for_game(game, cfg.actor_hidden))
         actor.orthogonal_init()
         return actor
 
     def actor_fn(self, actor: nn.Module, batch: Batch, progress: float) -> ActorFn:
+        """The actor's logits of each sample's local observation; no extra loss."""
         zero = torch.zeros(())
 
         def logits(mb: PPOBatch) -> tuple[torch.Tensor, torch.Tensor]:
             return actor(mb.obs), zero
 
         return logits
-
-    def deployable(self, actor: nn.Module) -> nn.Module:
-        return actor
-
-    def extra_eval(self, actor: nn.Module, game: Game) -> dict[str, float]:
-        return {}
-
-
-def train_ctde(cfg: TrainConfig, out: Path, **kwargs) -> Run:
-    """Train ``cfg`` with CTDE (see :func:`trainers.loop.train` for the keyword arguments)."""
-    return train(cfg, CTDE(), out, **kwargs)

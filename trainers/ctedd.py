@@ -22,8 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -35,10 +33,12 @@ from trainers.config import TrainConfig
 from trainers.evaluate import StateLogits, is_openspiel_config, state_win_rate
 from trainers.exact import state_nash_conv
 from trainers.guards import check_finite
-from trainers.loop import Run, anneal, ppo_learn, train
+from trainers.methods import Method
 from trainers.networks import GlobalPolicy
 from trainers.ppo import ActorFn, PPOBatch
 from trainers.rollout import Batch, masked_log_softmax
+from trainers.run import Run
+from trainers.schedules import LearningRates
 
 
 class CTEDDActors(nn.Module):
@@ -59,6 +59,15 @@ def global_updates(cfg: TrainConfig) -> int:
     to distillation when there are two or more."""
     total = cfg.num_updates
     return min(max(1, round(cfg.ctedd_global_fraction * total)), max(1, total - 1))
+
+
+def phase_of(cfg: TrainConfig, update: int) -> tuple[bool, float]:
+    """Whether update ``update`` belongs to the global phase, and the progress (0 -> 1)
+    within its phase (the schedules anneal over each phase separately)."""
+    split = global_updates(cfg)
+    if update < split:
+        return True, update / split
+    return False, (update - split) / max(1, cfg.num_updates - split)
 
 
 @dataclass
@@ -141,15 +150,8 @@ def distill(
     return {"distill_loss": float(np.mean(fresh)), "distill_loss_fit": fit[-1], "entropy": entropy}
 
 
-def _set_lr(run: Run, actor_lr: float, critic_lr: float) -> None:
-    for group in run.actor_opt.param_groups:
-        group["lr"] = actor_lr
-    for group in run.critic_opt.param_groups:
-        group["lr"] = critic_lr
-
-
-class CTEDD:
-    """The CTEDD method for :func:`trainers.loop.train` (collects with the global policy)."""
+class CTEDD(Method):
+    """The CTEDD method (collects with the global policy; ships the distilled local actor)."""
 
     name = "ctedd"
     policy_inputs = "global"
@@ -173,47 +175,43 @@ class CTEDD:
 
         return logits
 
+    def learning_rates(self, cfg: TrainConfig, update: int) -> LearningRates:
+        """``lr`` and ``critic_lr`` annealed over the global phase; then ``distill_lr``
+        annealed over the distillation, with the critic still (rate 0)."""
+        global_phase, progress = phase_of(cfg, update)
+        if global_phase:
+            return LearningRates.annealed(cfg, progress, cfg.lr, cfg.critic_lr)
+        return LearningRates.annealed(cfg, progress, cfg.distill_lr, 0.0)
+
     def learn(self, run: Run, batch: Batch, progress: float) -> dict[str, float]:
         """PPO on the global policy in the global phase, then distillation of the local actor.
 
-        Learning rates and the entropy bonus anneal over each phase separately; the magnet
-        term (``magnet_coef``) regularises the global policy's PPO.
+        ``progress`` is not read: the entropy bonus anneals over each phase separately
+        (:func:`phase_of`), as the learning rates do; the magnet term (``magnet_coef``)
+        regularises the global policy's PPO.
         """
-        cfg, split = run.cfg, global_updates(run.cfg)
-        scale = cfg.lr_final / cfg.lr if cfg.lr else 0.0
-        if run.update < split:
-            phase = run.update / split
-            critic_lr = anneal(cfg.critic_lr, cfg.critic_lr * scale, phase)
-            _set_lr(run, anneal(cfg.lr, cfg.lr_final, phase), critic_lr)
-            actor_fn = self.actor_fn(run.actor, batch, phase)
-            magnet_fn = None if run.magnet is None else self.actor_fn(run.magnet, batch, phase)
-            metrics = ppo_learn(run, actor_fn, batch, phase, magnet_fn)
-            return {**metrics, "global_phase": 1.0}
-        phase = (run.update - split) / max(1, cfg.num_updates - split)
-        _set_lr(run, anneal(cfg.distill_lr, cfg.distill_lr * scale, phase), 0.0)
+        global_phase, phase = phase_of(run.cfg, run.update)
+        if global_phase:
+            return {**super().learn(run, batch, phase), "global_phase": 1.0}
         buffer = distill_buffer(batch, run.actor.global_policy)
-        return {**distill(run.actor.local, buffer, run.actor_opt, cfg), "global_phase": 0.0}
+        return {**distill(run.actor.local, buffer, run.actor_opt, run.cfg), "global_phase": 0.0}
 
     def deployable(self, actor: nn.Module) -> nn.Module:
         """The distilled local actor."""
         return actor.local
 
-    def extra_eval(
-        self, actor: nn.Module, game: Game, games: int = 200, seed: int = 0
-    ) -> dict[str, float]:
-        """The global policy (CTEDD-G), beside the distilled one (the standard keys)."""
-        policy = global_policy_logits(actor.global_policy)
+    def extra_eval(self, run: Run) -> dict[str, float]:
+        """The global policy (CTEDD-G), beside the distilled one (the standard keys), with
+        the run's evaluation games and seed."""
+        game, games, seed = run.game, run.cfg.eval_games, run.cfg.seed + run.update
+        policy = global_policy_logits(run.actor.global_policy)
         out = {
-            f"global_win_vs_{opponent}": state_win_rate(policy, game, opponent, games, seed)[0]
+            f"global_win_vs_{opponent}": state_win_rate(policy, game, opponent, games, seed).rate
             for opponent in ("random", "heuristic")
         }
         if is_openspiel_config(game):
             out["global_nash_conv"] = state_nash_conv(policy)
         return out
-
-    def extra_eval_run(self, run: Run) -> dict[str, float]:
-        """:meth:`extra_eval` with the run's evaluation games and seed."""
-        return self.extra_eval(run.actor, run.game, run.cfg.eval_games, run.cfg.seed + run.update)
 
 
 def global_policy_logits(policy: GlobalPolicy) -> StateLogits:
@@ -225,8 +223,3 @@ def global_policy_logits(policy: GlobalPolicy) -> StateLogits:
         return policy(torch.from_numpy(state), seat)
 
     return logits
-
-
-def train_ctedd(cfg: TrainConfig, out: Path, **kwargs: Any) -> Run:
-    """Train ``cfg`` with CTEDD (see :func:`trainers.loop.train` for the keyword arguments)."""
-    return train(cfg, CTEDD(), out, **kwargs)

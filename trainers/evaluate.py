@@ -2,16 +2,20 @@
 
 Win rates are measured with the policy in one seat (rotating over seats game by game) and the
 opponent agent in every other seat, many games in lockstep with one batched policy call per
-step. The opponents are real agents (``agents.load_agent``) fed local observations only.
+step. The opponents are real agents (``agents.load_agent``) fed local observations only. Each
+rate comes with its 95% Wilson score interval (``scipy.stats.binomtest``), which stays inside
+[0, 1] and keeps its coverage near 0 and 1, where the normal approximation collapses to a
+zero-width interval.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import torch
+from scipy.stats import binomtest
 
 from agents.base import load_agent
 from games import openspiel as bridge
@@ -69,12 +73,27 @@ def state_log_probs(policy: StateLogits, states: Sequence[State]) -> np.ndarray:
         return masked_log_softmax(policy(states), mask).numpy()
 
 
+class WinRate(NamedTuple):
+    """A win rate over ``games`` games and its 95% Wilson score interval ``[low, high]``."""
+
+    rate: float
+    low: float
+    high: float
+    games: int
+
+    @classmethod
+    def of(cls, wins: int, games: int) -> WinRate:
+        """The rate of ``wins`` in ``games`` (at least one) and its interval."""
+        interval = binomtest(wins, games).proportion_ci(confidence_level=0.95, method="wilson")
+        return cls(wins / games, float(interval.low), float(interval.high), games)
+
+
 @torch.no_grad()
 def state_win_rate(
     policy: StateLogits, game: Game, opponent: str, games: int, seed: int
-) -> tuple[float, float]:
+) -> WinRate:
     """Win rate of ``policy`` in one seat (rotating) against ``opponent`` in every other seat,
-    and its 95% half-width. The opponents get their own observation only."""
+    with its 95% Wilson interval. The opponents get their own observation only."""
     rng = np.random.default_rng(seed)
     n = game.num_players
     states = [game.new_initial_state() for _ in range(games)]
@@ -97,14 +116,12 @@ def state_win_rate(
             if g not in taken:
                 seat = states[g].current_player()
                 states[g].apply_action(int(agents[g][seat].act(states[g].observation(seat))))
-    rate = float(np.mean([_won(states[g], learner[g]) for g in range(games)]))
-    return rate, 1.96 * math.sqrt(max(rate * (1 - rate), 1e-12) / games)
+    return WinRate.of(sum(_won(states[g], learner[g]) for g in range(games)), games)
 
 
-def win_rate(
-    actor: Logits, game: Game, opponent: str, games: int, seed: int
-) -> tuple[float, float]:
-    """The actor's win rate against ``opponent`` in all other seats, and its 95% half-width."""
+def win_rate(actor: Logits, game: Game, opponent: str, games: int, seed: int) -> WinRate:
+    """The actor's win rate against ``opponent`` in all other seats, with its 95% Wilson
+    interval."""
     return state_win_rate(local_policy(actor), game, opponent, games, seed)
 
 
@@ -127,12 +144,14 @@ def evaluate(
     seed: int,
     opponents: Sequence[str] = ("random", "heuristic"),
 ) -> dict[str, float]:
-    """Win rates against each opponent, and NashConv in the OpenSpiel configuration."""
+    """Win rates against each opponent (``win_vs_NAME``) with their 95% Wilson intervals
+    (``win_vs_NAME_low``, ``win_vs_NAME_high``), and NashConv in the OpenSpiel configuration."""
     out: dict[str, float] = {}
     for opponent in opponents:
-        rate, half = win_rate(actor, game, opponent, games, seed)
-        out[f"win_vs_{opponent}"] = rate
-        out[f"win_vs_{opponent}_ci"] = half
+        result = win_rate(actor, game, opponent, games, seed)
+        out[f"win_vs_{opponent}"] = result.rate
+        out[f"win_vs_{opponent}_low"] = result.low
+        out[f"win_vs_{opponent}_high"] = result.high
     if is_openspiel_config(game):
         out["nash_conv"] = nash_conv(actor)
     return out

@@ -9,7 +9,7 @@ The actor minimises (docs/methods.md, "The objective")::
 ``extra`` is a method's own actor loss (CADP's pruning loss, a teacher's cross-entropy).
 
 Importable pieces: :func:`policy_losses`, :func:`magnet_kl`, :func:`actor_objective`, and
-:func:`ppo_update`, which runs the epochs over one batch.
+:func:`ppo_update`, which runs the epochs over one batch on :class:`PPOModels`.
 """
 
 from __future__ import annotations
@@ -69,6 +69,28 @@ class PPOSettings:
     """Weight of ``KL(pi || rho)`` (0: the term is left out of the loss)."""
 
 
+@dataclass(frozen=True)
+class PPOModels:
+    """What one PPO update trains.
+
+    Attributes:
+        actor: the network whose parameters the actor loss trains (through an :data:`ActorFn`).
+        critic: the value network.
+        actor_opt: the actor's optimizer.
+        critic_opt: the critic's optimizer.
+        generator: draws the order of the minibatches.
+        use_global: whether the critic reads the global state and gives every seat's value
+            (else the acting seat's local observation and one value).
+    """
+
+    actor: nn.Module
+    critic: nn.Module
+    actor_opt: torch.optim.Optimizer
+    critic_opt: torch.optim.Optimizer
+    generator: torch.Generator
+    use_global: bool = True
+
+
 ActorFn = Callable[[PPOBatch], tuple[torch.Tensor, torch.Tensor]]
 """Minibatch -> (logits [n, A], extra actor loss (scalar, e.g. CADP's prune loss))."""
 
@@ -82,8 +104,8 @@ def critic_values(critic: nn.Module, mb: PPOBatch, use_global: bool) -> torch.Te
 
 
 def _minibatch(batch: PPOBatch, rows: torch.Tensor) -> PPOBatch:
-    fields = {f: getattr(batch, f) for f in PPOBatch.__dataclass_fields__}
-    return PPOBatch(**{f: None if v is None else v[rows] for f, v in fields.items()})
+    """The samples ``rows`` of ``batch`` (every field, the optional ones when present)."""
+    return PPOBatch(**{f: None if v is None else v[rows] for f, v in vars(batch).items()})
 
 
 def magnet_kl(logp: torch.Tensor, magnet_logp: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -143,43 +165,40 @@ def _step(optimizer: torch.optim.Optimizer, loss: torch.Tensor, params, max_norm
 
 
 def ppo_update(
-    actor_fn: ActorFn,
-    actor_params: list[nn.Parameter],
-    critic: nn.Module,
-    actor_opt: torch.optim.Optimizer,
-    critic_opt: torch.optim.Optimizer,
-    batch: PPOBatch,
-    settings: PPOSettings,
-    use_global: bool,
-    generator: torch.Generator,
+    actor_fn: ActorFn, models: PPOModels, batch: PPOBatch, settings: PPOSettings
 ) -> dict[str, float]:
-    """Run the PPO epochs on ``batch``; return the mean of each metric."""
-    n = len(batch.action)
+    """Run the PPO epochs on ``batch``; return the mean of each metric.
+
+    Args:
+        actor_fn: the logits (and extra actor loss) of a minibatch, from ``models.actor``.
+        models: the networks trained and their optimizers.
+        batch: the samples of this update.
+        settings: the knobs of this update.
+    """
+    actor_params = list(models.actor.parameters())
+    critic = models.critic
     sums: dict[str, float] = {}
     count = 0
     for _ in range(settings.epochs):
-        order = torch.randperm(n, generator=generator)
+        order = torch.randperm(len(batch.action), generator=models.generator)
         for rows in order.chunk(settings.minibatches):
             mb = _minibatch(batch, rows)
             logits, extra = actor_fn(mb)
             losses = policy_losses(logits, mb, settings)
             actor_loss = actor_objective(losses, settings, extra)
-            value_loss = 0.5 * (critic_values(critic, mb, use_global) - mb.returns).pow(2).mean()
+            values = critic_values(critic, mb, models.use_global)
+            value_loss = 0.5 * (values - mb.returns).pow(2).mean()
             if not bool(torch.isfinite(actor_loss + value_loss)):
                 check_finite({**losses, "extra_loss": extra, "value_loss": value_loss})
-            _step(actor_opt, actor_loss, actor_params, settings.max_grad_norm)
-            _step(
-                critic_opt,
-                settings.value_coef * value_loss,
-                critic.parameters(),
-                settings.max_grad_norm,
-            )
+            _step(models.actor_opt, actor_loss, actor_params, settings.max_grad_norm)
+            critic_loss = settings.value_coef * value_loss
+            _step(models.critic_opt, critic_loss, critic.parameters(), settings.max_grad_norm)
             losses.update(value_loss=value_loss, extra_loss=extra)
             for key, value in losses.items():
                 sums[key] = sums.get(key, 0.0) + float(torch.as_tensor(value).detach())
             count += 1
     metrics = {k: v / count for k, v in sums.items()}
-    metrics["explained_variance"] = explained_variance(critic, batch, use_global)
+    metrics["explained_variance"] = explained_variance(critic, batch, models.use_global)
     return metrics
 
 

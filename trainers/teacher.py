@@ -20,9 +20,9 @@ import numpy as np
 import torch
 
 from agents.base import Agent, load_agent
-from games.core import Game, State
+from games.core import Game, Observation, State
+from trainers.masking import masked_log_softmax
 from trainers.ppo import ActorFn, PPOBatch
-from trainers.rollout import masked_log_softmax
 
 
 class Teacher:
@@ -53,10 +53,17 @@ class Teacher:
 
     def probs(self, states: Sequence[State], seats: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The teacher's distribution in the games ``rows`` (zeros elsewhere) ``[E, A]``."""
-        out = np.zeros((len(states), self.num_actions), dtype=np.float32)
-        for e in rows:
-            seat = int(seats[e])
-            out[e] = self.agents[seat].policy(states[e].observation(seat))
+        observations = [states[e].observation(int(seats[e])) for e in rows]
+        return self.policies(observations, rows, len(states))
+
+    def policies(
+        self, observations: Sequence[Observation], rows: np.ndarray, num_envs: int
+    ) -> np.ndarray:
+        """The teacher's distribution given ``observations[i]`` in game ``rows[i]``, zeros in
+        the other games ``[num_envs, A]``."""
+        out = np.zeros((num_envs, self.num_actions), dtype=np.float32)
+        for e, obs in zip(rows, observations, strict=True):
+            out[e] = self.agents[obs.player].policy(obs)
         return out
 
 

@@ -35,7 +35,8 @@ def test_placement_prints_its_configuration_and_marks_the_new_agent(tmp_path, ca
     package = str(tmp_path / "run" / "agent")
     marked = [line for line in out.splitlines() if line.lstrip().startswith("*")]
     assert len(marked) == 1 and f"{package}@" in marked[0]
-    assert {"random", "heuristic"} <= {line.split()[1] for line in out.splitlines()[-3:]}
+    rows = [line.split() for line in out.splitlines() if re.match(r"^\s*\*?\d+\s", line)]
+    assert {"random", "heuristic"} <= {row[1] for row in rows}
 
 
 # -- part 4 of issue 13: a trainer that never loses work and refuses bad settings up front ----

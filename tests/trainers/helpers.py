@@ -8,8 +8,8 @@ import numpy as np
 import torch
 
 from games.core import Game
-from trainers.loop import Run
 from trainers.rollout import Batch
+from trainers.run import Run
 
 
 def assert_same_networks(a: Run, b: Run) -> None:

@@ -18,21 +18,20 @@ from trainers.cadp import (
     decentralized_actor,
     decentralized_policy,
     group_inputs,
-    train_cadp,
 )
 from trainers.config import load_config
 from trainers.evaluate import nash_conv, state_win_rate, win_rate
 from trainers.exact import state_nash_conv
-from trainers.loop import build_run, ppo_batch, update_once
+from trainers.loop import train
 from trainers.networks import AdviceActor
 from trainers.rollout import Opponents, SelfPlayGames, ValueFn, collect, seats_in_game
+from trainers.run import build_run
+from trainers.update import ppo_batch, update_once
 
-TINY = [
-    "total_decisions=1600", "num_envs=32", "steps_per_env=16", "eval_every=0",
-    "eval_games=8", "checkpoint_every=2", "actor_hidden=[32]", "critic_hidden=[32]",
-    "pool_size=2", "snapshot_every=2", "pool_prob=0.5", "cadp_heads=2", "cadp_head_dim=8",
-    "cadp_advice_dim=16", "params.players=3",
-]  # fmt: skip
+TINY = ["total_decisions=1600", "num_envs=32", "steps_per_env=16", "eval_every=0", "eval_games=8"]
+TINY += ["checkpoint_every=2", "actor_hidden=[32]", "critic_hidden=[32]", "pool_size=2"]
+TINY += ["snapshot_every=2", "pool_prob=0.5", "cadp_heads=2", "cadp_head_dim=8"]
+TINY += ["cadp_advice_dim=16", "params.players=3"]
 
 
 def _advice_actor(obs_dim: int, num_actions: int, hidden=(32, 24), seed: int = 0) -> AdviceActor:
@@ -125,11 +124,8 @@ def test_cadp_d_is_exactly_an_mlp_actor_without_query_or_key():
 
 
 def test_pruning_drives_the_confidence_to_the_identity():
-    cfg = load_config(
-        "skull_cadp",
-        [*TINY, "total_decisions=100000", "prune_start=0", "prune_alpha=10", "lr=1e-2",
-         "pool_size=0", "epochs=4"],
-    )  # fmt: skip
+    pruning = ["total_decisions=100000", "prune_start=0", "prune_alpha=10", "lr=1e-2"]
+    cfg = load_config("skull_cadp", [*TINY, *pruning, "pool_size=0", "epochs=4"])
     method = CADP()
     run = build_run(cfg, method)
     confidence = [update_once(run, method)["confidence"] for _ in range(6)]
@@ -138,7 +134,7 @@ def test_pruning_drives_the_confidence_to_the_identity():
 
 def test_package_acts_from_local_observations_alone(tmp_path, monkeypatch):
     cfg = load_config("skull_cadp", TINY)
-    run = train_cadp(cfg, tmp_path, progress=False)
+    run = train(cfg, tmp_path, progress=False)
     agent = load_package(tmp_path / "agent")
     actor, manifest = agent.actor, agent.manifest
     assert manifest.method == "cadp" and isinstance(actor, MLPActor)
@@ -163,9 +159,9 @@ def test_package_acts_from_local_observations_alone(tmp_path, monkeypatch):
 
 def test_resume_continues_exactly(tmp_path):
     cfg = load_config("skull_cadp", [*TINY, "total_decisions=2000", "prune_start=0.5"])
-    whole = train_cadp(cfg, tmp_path / "whole", progress=False)
-    train_cadp(cfg, tmp_path / "part", progress=False, stop_after=2)
-    resumed = train_cadp(cfg, tmp_path / "part", progress=False, resume=True)
+    whole = train(cfg, tmp_path / "whole", progress=False)
+    train(cfg, tmp_path / "part", progress=False, stop_after=2)
+    resumed = train(cfg, tmp_path / "part", progress=False, resume=True)
     assert resumed.update == whole.update == cfg.num_updates == 3
     assert_same_networks(whole, resumed)
 
@@ -185,5 +181,5 @@ def _own_obs(states) -> torch.Tensor:
 def test_lockstep_win_rate_of_cadp_d_matches_the_exported_agents():
     game = games.make("skull", players=3)
     actor = _advice_actor(game.observation_shape[0], game.num_distinct_actions)
-    ours, _ = state_win_rate(decentralized_policy(actor), game, "heuristic", 24, seed=3)
-    assert ours == win_rate(decentralized_actor(actor), game, "heuristic", 24, seed=3)[0]
+    ours = state_win_rate(decentralized_policy(actor), game, "heuristic", 24, seed=3)
+    assert ours == win_rate(decentralized_actor(actor), game, "heuristic", 24, seed=3)

@@ -12,14 +12,12 @@ from arena.players import InProcessPlayer
 from tests.trainers.helpers import assert_same_networks, two_seat_batch
 from trainers.checkpoint import load_checkpoint
 from trainers.config import load_config, shipped_configs
-from trainers.ctde import train_ctde
+from trainers.loop import train
 from trainers.rollout import gae
 
-TINY = [
-    "total_decisions=3000", "num_envs=32", "steps_per_env=16", "eval_every=0",
-    "eval_games=20", "checkpoint_every=2", "actor_hidden=[32]", "critic_hidden=[32]",
-    "pool_size=2", "snapshot_every=2", "pool_prob=0.5",
-]  # fmt: skip
+TINY = ["total_decisions=3000", "num_envs=32", "steps_per_env=16", "eval_every=0", "eval_games=20"]
+TINY += ["checkpoint_every=2", "actor_hidden=[32]", "critic_hidden=[32]", "pool_size=2"]
+TINY += ["snapshot_every=2", "pool_prob=0.5"]
 
 
 @pytest.mark.parametrize(
@@ -33,7 +31,7 @@ TINY = [
 )
 def test_tiny_run_exports_a_package_that_plays(tmp_path, config, extra):
     cfg = load_config(config, TINY + extra)
-    run = train_ctde(cfg, tmp_path, progress=False)
+    run = train(cfg, tmp_path, progress=False)
     assert run.update == cfg.num_updates
     assert (tmp_path / "metrics.csv").exists() and (tmp_path / "curves.png").exists()
     spec = str(tmp_path / "agent")
@@ -49,21 +47,21 @@ def test_tiny_run_exports_a_package_that_plays(tmp_path, config, extra):
 
 def test_resume_continues_exactly(tmp_path):
     cfg = load_config("skull_ctde", TINY + ["params.players=3", "total_decisions=4000"])
-    whole = train_ctde(cfg, tmp_path / "whole", progress=False)
-    train_ctde(cfg, tmp_path / "part", progress=False, stop_after=3)
+    whole = train(cfg, tmp_path / "whole", progress=False)
+    train(cfg, tmp_path / "part", progress=False, stop_after=3)
     saved = load_checkpoint(tmp_path / "part")
     assert saved["update"] == 3 and saved["actor_opt"]["state"]  # optimizer moments saved
-    resumed = train_ctde(cfg, tmp_path / "part", progress=False, resume=True)
+    resumed = train(cfg, tmp_path / "part", progress=False, resume=True)
     assert resumed.update == whole.update == cfg.num_updates
     assert_same_networks(whole, resumed)
 
 
 def test_resume_refuses_another_config(tmp_path):
     cfg = load_config("skull_ctde", TINY + ["params.players=3"])
-    train_ctde(cfg, tmp_path, progress=False, stop_after=1)
+    train(cfg, tmp_path, progress=False, stop_after=1)
     other = load_config("skull_ctde", TINY + ["params.players=3", "lr=0.5"])
     with pytest.raises(ValueError, match="another config"):
-        train_ctde(other, tmp_path, progress=False, resume=True)
+        train(other, tmp_path, progress=False, resume=True)
 
 
 def test_gae_follows_each_seats_own_decisions():

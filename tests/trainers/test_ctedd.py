@@ -13,16 +13,16 @@ from arena.match import play_match
 from arena.players import InProcessPlayer
 from tests.trainers.helpers import assert_same_networks
 from trainers.config import load_config
-from trainers.ctedd import CTEDD, distill_loss, global_updates, train_ctedd
-from trainers.loop import build_run, update_once
+from trainers.ctedd import CTEDD, distill_loss, global_updates
+from trainers.loop import train
 from trainers.networks import GlobalPolicy
+from trainers.run import build_run
+from trainers.update import update_once
 
-TINY = [
-    "total_decisions=2600", "num_envs=32", "steps_per_env=16", "eval_every=0",
-    "eval_games=8", "checkpoint_every=2", "actor_hidden=[32]", "critic_hidden=[32]",
-    "ctedd_global_hidden=[32]", "pool_size=2", "snapshot_every=2", "pool_prob=0.5",
-    "distill_batch=128", "params.players=3",
-]  # fmt: skip
+TINY = ["total_decisions=2600", "num_envs=32", "steps_per_env=16", "eval_every=0", "eval_games=8"]
+TINY += ["checkpoint_every=2", "actor_hidden=[32]", "critic_hidden=[32]"]
+TINY += ["ctedd_global_hidden=[32]", "pool_size=2", "snapshot_every=2", "pool_prob=0.5"]
+TINY += ["distill_batch=128", "params.players=3"]
 
 
 def test_phases_split_the_updates():
@@ -73,7 +73,7 @@ def test_distillation_drives_l_d_down(kind):
 
 def test_package_is_the_distilled_local_actor(tmp_path):
     cfg = load_config("skull_ctedd", TINY)
-    run = train_ctedd(cfg, tmp_path, progress=False)
+    run = train(cfg, tmp_path, progress=False)
     agent = load_package(tmp_path / "agent")
     assert agent.manifest.method == "ctedd" and isinstance(agent.actor, MLPActor)
     local = run.actor.local.state_dict()
@@ -90,8 +90,8 @@ def test_package_is_the_distilled_local_actor(tmp_path):
 
 def test_resume_continues_exactly_across_the_phases(tmp_path):
     cfg = load_config("skull_ctedd", TINY)
-    whole = train_ctedd(cfg, tmp_path / "whole", progress=False)
-    train_ctedd(cfg, tmp_path / "part", progress=False, stop_after=1)  # in the global phase
-    resumed = train_ctedd(cfg, tmp_path / "part", progress=False, resume=True)
+    whole = train(cfg, tmp_path / "whole", progress=False)
+    train(cfg, tmp_path / "part", progress=False, stop_after=1)  # in the global phase
+    resumed = train(cfg, tmp_path / "part", progress=False, resume=True)
     assert resumed.update == whole.update == cfg.num_updates
     assert_same_networks(whole, resumed)

@@ -1,5 +1,6 @@
-"""The shared training loop (trainers/loop.py): the magnet in every method, its refresh, the
-entropy schedule, the snapshot pool, signals and resume."""
+"""The shared training loop (trainers/loop.py and the modules it drives): the method contract,
+the one learning-rate schedule, the magnet in every method, its refresh, the entropy schedule,
+the snapshot pool, signals and resume."""
 
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ from tests.trainers.helpers import assert_same_networks
 from trainers.checkpoint import load_checkpoint
 from trainers.config import load_config
 from trainers.logger import parse_cell
-from trainers.loop import build_run, entropy_weight, update_once
-from trainers.methods import get_method
+from trainers.loop import train
+from trainers.methods import Method, get_method
+from trainers.run import build_run
+from trainers.schedules import LearningRates, entropy_weight
 from trainers.signals import StopSignals
+from trainers.update import update_once
 
 TINY = [
     "params.players=3",
@@ -42,10 +46,37 @@ def _weights_equal(a: torch.nn.Module, b: torch.nn.Module) -> bool:
     return all(torch.equal(x, y) for x, y in pairs)
 
 
+def test_a_method_must_say_how_to_build_and_run_its_actor_and_inherits_the_rest():
+    class Incomplete(Method):
+        name = "incomplete"
+
+    with pytest.raises(TypeError, match="build_actor"):
+        Incomplete()
+    ctde = get_method("ctde")
+    assert isinstance(ctde, Method) and ctde.policy_inputs == "obs"
+    assert [get_method(m).policy_inputs for m in ("cadp", "ctedd")] == ["views", "global"]
+
+
+def test_the_learning_rates_follow_the_methods_one_schedule():
+    cfg = load_config("skull_ctedd", [*TINY, "total_decisions=512"])  # 2 global + 2 distill
+    method = get_method("ctedd")
+    assert method.learning_rates(cfg, 1) == LearningRates(cfg.lr / 2, cfg.critic_lr / 2)
+    assert method.learning_rates(cfg, 3) == LearningRates(cfg.distill_lr / 2, 0.0)
+    run = build_run(cfg, method)
+    for update in range(cfg.num_updates):  # set once, before collection, for the whole update
+        update_once(run, method)
+        expected = method.learning_rates(cfg, update)
+        assert run.actor_opt.param_groups[0]["lr"] == expected.actor
+        assert run.critic_opt.param_groups[0]["lr"] == expected.critic
+    ctde = load_config("skull_ctde", [*TINY, "total_decisions=512"])
+    halfway = get_method("ctde").learning_rates(ctde, 2)  # of 4 updates
+    assert halfway == LearningRates(ctde.lr / 2, ctde.critic_lr / 2)
+
+
 @pytest.mark.parametrize("method", ["ctde", "cadp", "ctedd"])
 def test_every_method_gets_the_magnet_term_and_its_refresh(method):
     cfg = load_config(f"skull_{method}", [*TINY, *MAGNET, "total_decisions=4096"])
-    entry = get_method(method).method
+    entry = get_method(method)
     run = build_run(cfg, entry)
     assert _weights_equal(run.magnet, run.actor)  # the magnet starts as the initial policy
     first = update_once(run, entry)
@@ -69,7 +100,7 @@ def test_the_entropy_bonus_can_reach_0_before_the_end():
 def test_trimming_the_pool_never_changes_the_opponent_of_a_game_in_progress():
     settings = ["pool_size=1", "snapshot_every=1", "pool_prob=1.0", "steps_per_env=2"]
     cfg = load_config("skull_ctde", [*TINY, *settings, "total_decisions=100000"])
-    entry = get_method("ctde").method
+    entry = get_method("ctde")
     run = build_run(cfg, entry)
     playing: dict[int, torch.nn.Module] = {}  # id of a game's state -> its opponent network
     kept_older = 0
@@ -91,7 +122,6 @@ def test_trimming_the_pool_never_changes_the_opponent_of_a_game_in_progress():
 def test_resume_with_the_magnet_and_a_trimmed_pool_continues_exactly(tmp_path):
     settings = [*MAGNET, "pool_size=1", "snapshot_every=1", "pool_prob=0.7", "steps_per_env=2"]
     cfg = load_config("skull_ctde", [*TINY, *settings, "total_decisions=256", "epochs=1"])
-    train = get_method("ctde").train
     whole = train(cfg, tmp_path / "whole", progress=False)
     train(cfg, tmp_path / "part", progress=False, stop_after=3)
     assert load_checkpoint(tmp_path / "part")["magnet"] is not None

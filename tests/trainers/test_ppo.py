@@ -12,6 +12,7 @@ from torch import nn
 from trainers.guards import NonFiniteError
 from trainers.ppo import (
     PPOBatch,
+    PPOModels,
     PPOSettings,
     actor_objective,
     magnet_kl,
@@ -78,17 +79,15 @@ def _update(actor, critic, batch, settings) -> dict[str, float]:
     def actor_fn(mb: PPOBatch) -> tuple[torch.Tensor, torch.Tensor]:
         return actor(mb.obs), torch.zeros(())
 
-    return ppo_update(
-        actor_fn=actor_fn,
-        actor_params=list(actor.parameters()),
+    models = PPOModels(
+        actor=actor,
         critic=critic,
         actor_opt=torch.optim.Adam(actor.parameters(), lr=1e-2),
         critic_opt=torch.optim.Adam(critic.parameters(), lr=1e-2),
-        batch=batch,
-        settings=settings,
-        use_global=False,
         generator=torch.Generator().manual_seed(3),
+        use_global=False,
     )
+    return ppo_update(actor_fn, models, batch, settings)
 
 
 def _todays_update(actor, critic, batch, settings) -> None:

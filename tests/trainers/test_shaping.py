@@ -8,7 +8,7 @@ import pytest
 import games
 from tests.trainers.helpers import two_seat_batch, uniform_actor
 from trainers.config import load_config
-from trainers.ctde import train_ctde
+from trainers.loop import train
 from trainers.networks import Critic
 from trainers.rollout import Batch, Opponents, SelfPlayGames, ValueFn, collect, gae
 from trainers.shaping import dice_share, potential_for
@@ -71,12 +71,10 @@ def test_shaping_is_refused_for_a_game_without_a_potential():
 
 
 def test_a_shaped_run_trains_and_exports(tmp_path):
-    cfg = load_config(
-        "liars_dice_ctde",
-        ["shaping=1.0", "params.players=3", "params.dice=2", "total_decisions=2000",
-         "num_envs=32", "steps_per_env=16", "eval_every=0", "actor_hidden=[16]",
-         "critic_hidden=[16]", "opponent_agent_prob=0.5"],
-    )  # fmt: skip
-    run = train_ctde(cfg, tmp_path, progress=False)
+    shaped = ["shaping=1.0", "params.players=3", "params.dice=2", "total_decisions=2000"]
+    shaped += ["num_envs=32", "steps_per_env=16", "eval_every=0", "actor_hidden=[16]"]
+    shaped += ["critic_hidden=[16]", "opponent_agent_prob=0.5"]
+    cfg = load_config("liars_dice_ctde", shaped)
+    run = train(cfg, tmp_path, progress=False)
     assert run.update == cfg.num_updates
     assert (tmp_path / "agent" / "agent.json").is_file()

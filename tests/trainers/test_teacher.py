@@ -10,7 +10,7 @@ import games
 from agents.base import load_agent
 from tests.trainers.helpers import uniform_actor
 from trainers.config import load_config
-from trainers.ctde import train_ctde
+from trainers.loop import train
 from trainers.networks import Critic
 from trainers.rollout import Opponents, SelfPlayGames, ValueFn, collect
 from trainers.teacher import Teacher, cross_entropy, teacher_weight
@@ -57,10 +57,9 @@ def test_collect_records_the_teachers_policy_at_the_learners_decisions():
 
 
 def test_kickstarting_pulls_the_learner_towards_the_teacher(tmp_path):
-    base = [
-        *TABLE, "total_decisions=6000", "num_envs=32", "steps_per_env=16", "eval_every=0",
-        "actor_hidden=[32]", "critic_hidden=[32]", "lr=1e-3", "entropy_coef=0",
-    ]  # fmt: skip
+    base = [*TABLE]
+    base += ["total_decisions=6000", "num_envs=32", "steps_per_env=16", "eval_every=0"]
+    base += ["actor_hidden=[32]", "critic_hidden=[32]", "lr=1e-3", "entropy_coef=0"]
     game = games.make("liars_dice", players=3, dice=2, mode="elimination")
     teacher = Teacher("heuristic", game, seed=0)
     rng = np.random.default_rng(1)
@@ -84,8 +83,8 @@ def test_kickstarting_pulls_the_learner_towards_the_teacher(tmp_path):
         with torch.no_grad():
             return float(cross_entropy(run.actor(obs), mask, target))
 
-    plain = train_ctde(load_config("liars_dice_ctde", base), tmp_path / "plain", progress=False)
-    kicked = train_ctde(
+    plain = train(load_config("liars_dice_ctde", base), tmp_path / "plain", progress=False)
+    kicked = train(
         load_config(
             "liars_dice_ctde", [*base, "teacher=heuristic", "teacher_coef=5", "teacher_until=1.0"]
         ),
