@@ -79,13 +79,9 @@ def forfeit_returns(num_players: int, seat: int) -> tuple[float, ...]:
 
 
 def sample_chance(state: State, u: float) -> int:
-    """The chance outcome at cumulative probability ``u`` in [0, 1)."""
-    outcomes = state.chance_outcomes()
-    for action, prob in outcomes:
-        u -= prob
-        if u < 0.0:
-            return action
-    return outcomes[-1][0]
+    """The chance outcome at cumulative probability ``u`` in [0, 1) (the inverse CDF of
+    :meth:`games.core.State.chance_outcome_at`)."""
+    return state.chance_outcome_at(u)
 
 
 def _result(

@@ -293,6 +293,16 @@ class State(ABC):
         )
         return Observation(player, self.observation_tensor(player), mask, self.render(player))
 
+    def chance_outcome_at(self, u: float) -> int:
+        """The chance outcome at cumulative probability ``u`` in [0, 1) (inverse CDF): one
+        uniform number per chance node, as the referee and the trainers draw them."""
+        outcomes = self.chance_outcomes()
+        for action, prob in outcomes:
+            u -= prob
+            if u < 0.0:
+                return action
+        return outcomes[-1][0]
+
     def sample_chance(self, rng: np.random.Generator) -> int:
         """Draw a chance outcome with its probability using ``rng``."""
         outcomes = self.chance_outcomes()

@@ -33,13 +33,7 @@ ChanceSampler = Callable[[State, np.random.Generator], int]
 def sample_chance(state: State, rng: np.random.Generator) -> int:
     """A chance outcome by inverse-CDF sampling: one uniform draw (``State.sample_chance``'s
     ``rng.choice(p=...)`` costs ten times as much)."""
-    u = rng.random()
-    outcomes = state.chance_outcomes()
-    for action, prob in outcomes:
-        u -= prob
-        if u < 0.0:
-            return action
-    return outcomes[-1][0]
+    return state.chance_outcome_at(rng.random())
 
 
 class Engine(Protocol):
