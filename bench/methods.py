@@ -89,8 +89,13 @@ class Result:
 def run_config(setting: str, method: str, seed: int, args: argparse.Namespace) -> TrainConfig:
     """The config of one run: the shipped one, the budget, the seed, ``--set``."""
     prefix, extra, _, _ = SETTINGS[setting]
-    overrides = [*extra, f"seed={seed}", f"total_decisions={args.budget}",
-                 f"eval_games={args.games}", *args.set]  # fmt: skip
+    overrides = [
+        *extra,
+        f"seed={seed}",
+        f"total_decisions={args.budget}",
+        f"eval_games={args.games}",
+        *args.set,
+    ]
     cfg = load_config(f"{prefix}_{method}", overrides)
     every = max(1, cfg.num_updates // args.evals)
     return config_from_dict({**cfg.to_json(), "eval_every": every, "name": f"{method}-s{seed}"})
@@ -126,8 +131,11 @@ def train_all(setting: str, args: argparse.Namespace) -> dict[str, list[Result]]
             results[method].append(Result(cfg, read_metrics(out), out / "agent"))
             metric = SETTINGS[setting][2]
             value = results[method][-1].final(metric)
-            print(f"{setting} {method} seed {seed}: {metric} {value:.4f} "
-                  f"({time.time() - start:.0f}s)", flush=True)  # fmt: skip
+            print(
+                f"{setting} {method} seed {seed}: {metric} {value:.4f} "
+                f"({time.time() - start:.0f}s)",
+                flush=True,
+            )
     return results
 
 
@@ -218,9 +226,12 @@ def round_robin(results: dict[str, list[Result]], args: argparse.Namespace) -> p
 
     labels = {str(r.package): f"{m}-s{r.cfg.seed}" for m, runs in results.items() for r in runs}
     config = tour.TournamentConfig(
-        game="skull", params=results["ctde"][0].cfg.params,
-        agents=(*labels, "heuristic", "random"), games_per_pairing=args.deals, isolation="none",
-    )  # fmt: skip
+        game="skull",
+        params=results["ctde"][0].cfg.params,
+        agents=(*labels, "heuristic", "random"),
+        games_per_pairing=args.deals,
+        isolation="none",
+    )
     name = f"methods-{args.budget}-{args.seeds}-{args.deals}"
     with Ladder(Path(args.runs) / "methods.sqlite") as ladder:
         row = ladder.tournament(name) or tour.create(ladder, config, name)
@@ -251,15 +262,18 @@ def conclusion(
 ) -> list[str]:
     """Plain sentences drawn from the numbers above."""
     duel, skull = all_results["duel"], all_results["skull"]
-    nash = {"CTDE": _mean_final(duel["ctde"], "nash_conv"),
-            "CADP(D)": _mean_final(duel["cadp"], "nash_conv"),
-            "CTEDD": _mean_final(duel["ctedd"], "nash_conv")}  # fmt: skip
+    nash = {
+        "CTDE": _mean_final(duel["ctde"], "nash_conv"),
+        "CADP(D)": _mean_final(duel["cadp"], "nash_conv"),
+        "CTEDD": _mean_final(duel["ctedd"], "nash_conv"),
+    }
     best = min(nash, key=lambda k: nash[k] if np.isfinite(nash[k]) else np.inf)
     means = {m: table[table.agent.str.startswith(f"{m}-")].rating.mean() for m in METHODS}
     top = max(means, key=lambda k: means[k] if np.isfinite(means[k]) else -np.inf)
     gap = [r.final("nash_conv") - r.final("cadp_c_nash_conv") for r in duel["cadp"]]
-    gap0 = [r.before_pruning("nash_conv") - r.before_pruning("cadp_c_nash_conv")
-            for r in duel["cadp"]]  # fmt: skip
+    gap0 = [
+        r.before_pruning("nash_conv") - r.before_pruning("cadp_c_nash_conv") for r in duel["cadp"]
+    ]
     distil = [r.final("nash_conv") - r.final("global_nash_conv") for r in duel["ctedd"]]
     win = {m: _mean_final(skull[m], "win_vs_heuristic") for m in METHODS}
     return [
@@ -291,8 +305,13 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=2, help="deals per round-robin table")
     parser.add_argument("--workers", type=int, default=1, help="round-robin worker processes")
     parser.add_argument("--runs", default="runs/bench-methods", help="folder of the runs")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a config field of every run (e.g. num_envs=64)")  # fmt: skip
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config field of every run (e.g. num_envs=64)",
+    )
     parser.add_argument("--out", default="docs/results.md")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -309,18 +328,34 @@ def report(
 ) -> str:
     """The Markdown section, with the plots written beside ``--out``."""
     docs = Path(args.out).parent
-    lines = [f"## Methods: CTDE vs CADP vs CTEDD ({args.budget:,} decisions per run, "
-             f"{args.seeds} seed(s), {args.games} games per win rate)", ""]  # fmt: skip
+    lines = [
+        f"## Methods: CTDE vs CADP vs CTEDD ({args.budget:,} decisions per run, "
+        f"{args.seeds} seed(s), {args.games} games per win rate)",
+        "",
+    ]
     for setting in SETTINGS:
         png = plot_curves(setting, all_results[setting], docs / f"methods_{setting}.png")
-        lines += [f"### {setting}: {SETTINGS[setting][3]} at the end", "",
-                  *final_table(setting, all_results[setting]), "", f"![{setting}]({png.name})",
-                  ""]  # fmt: skip
-    lines += ["### CADP(C) vs CADP(D), before and after pruning", "",
-              *pruning_table(all_results), "",
-              "### Skull round-robin of the final agents (Bradley-Terry, random = 0)", "",
-              *ratings_rows(table), "", "### Conclusion", "",
-              *conclusion(all_results, table, args.seeds)]  # fmt: skip
+        lines += [
+            f"### {setting}: {SETTINGS[setting][3]} at the end",
+            "",
+            *final_table(setting, all_results[setting]),
+            "",
+            f"![{setting}]({png.name})",
+            "",
+        ]
+    lines += [
+        "### CADP(C) vs CADP(D), before and after pruning",
+        "",
+        *pruning_table(all_results),
+        "",
+        "### Skull round-robin of the final agents (Bradley-Terry, random = 0)",
+        "",
+        *ratings_rows(table),
+        "",
+        "### Conclusion",
+        "",
+        *conclusion(all_results, table, args.seeds),
+    ]
     return "\n".join(lines)
 
 

@@ -122,8 +122,13 @@ def critic_rows(budget: int, seeds: int, games_per_cell: int) -> list[str]:
         for critic in ("global", "local"):
             results = []
             for seed in range(seeds):
-                overrides = [*extra, f"critic={critic}", f"seed={seed}",
-                             f"total_decisions={budget}", "eval_every=0"]  # fmt: skip
+                overrides = [
+                    *extra,
+                    f"critic={critic}",
+                    f"seed={seed}",
+                    f"total_decisions={budget}",
+                    "eval_every=0",
+                ]
                 with tempfile.TemporaryDirectory() as tmp:
                     run = train_short(config, overrides, Path(tmp))
                 if config.startswith("liars"):
@@ -154,8 +159,11 @@ def main() -> None:
     sections += [f"## Zoo: table games ({args.games} games per cell)"]
     sections += table_rows(args.games, args.seed)
     if args.compare_critics:
-        sections += ["", f"## CTDE critic vs plain critic ({args.budget:,} decisions per run)",
-                     *critic_rows(args.budget, args.seeds, max(500, args.games // 4))]  # fmt: skip
+        sections += [
+            "",
+            f"## CTDE critic vs plain critic ({args.budget:,} decisions per run)",
+            *critic_rows(args.budget, args.seeds, max(500, args.games // 4)),
+        ]
     text = "\n".join(sections)
     print("\n" + text)
     write_section(Path(args.out), "strength", text, time.time() - start)

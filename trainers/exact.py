@@ -95,9 +95,14 @@ def duel_tree() -> DuelTree:
     liar_value = _liar_returns()[:, :, last, player].transpose(2, 0, 1)
     liar_value[last < 0] = 0.0  # no liar call on the empty sequence
     return DuelTree(
-        seqs, np.array([index[s[:-1]] if s else -1 for s in seqs]), child,
-        np.stack([s.legal_actions_mask() for s in states]).astype(bool), player, last, liar_value,
-    )  # fmt: skip
+        seqs,
+        np.array([index[s[:-1]] if s else -1 for s in seqs]),
+        child,
+        np.stack([s.legal_actions_mask() for s in states]).astype(bool),
+        player,
+        last,
+        liar_value,
+    )
 
 
 def duel_policy(policy: StateLogits, tree: DuelTree) -> np.ndarray:

@@ -69,9 +69,14 @@ class AdviceActor(nn.Module):
     """
 
     def __init__(
-        self, obs_dim: int, num_actions: int, hidden: Sequence[int], heads: int = 4,
-        head_dim: int = 32, advice_dim: int = 128,
-    ) -> None:  # fmt: skip
+        self,
+        obs_dim: int,
+        num_actions: int,
+        hidden: Sequence[int],
+        heads: int = 4,
+        head_dim: int = 32,
+        advice_dim: int = 128,
+    ) -> None:
         super().__init__()
         if not hidden:
             raise ValueError("the advice actor needs at least one hidden layer (actor_hidden)")

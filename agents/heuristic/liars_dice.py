@@ -100,8 +100,10 @@ class LiarsDiceStrategy:
         self.quantity = np.array([b.quantity for b in bids])
         self.face_index = np.array([b.face - 1 for b in bids])
         wild = game.wild_face
-        p_faces = [2.0 / game.sides if wild and f != wild else 1.0 / game.sides
-                   for f in range(1, game.sides + 1)]  # fmt: skip
+        p_faces = [
+            2.0 / game.sides if wild and f != wild else 1.0 / game.sides
+            for f in range(1, game.sides + 1)
+        ]
         distinct = sorted(set(p_faces))
         self.tails = np.stack([binomial_tails(total, p) for p in distinct])
         self.tail_index = np.array([distinct.index(p_faces[f]) for f in self.face_index])

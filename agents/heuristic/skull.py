@@ -204,14 +204,20 @@ class SkullStrategy:
     def flip_curve(self, view: SkullView, challenger: int = 0) -> list[float]:
         """``curve[k]``: chance that ``challenger`` flips ``k`` roses in a row from the other
         stacks, always taking the disc least likely to be a skull."""
-        seats = [r for r in range(self.players)
-                 if r != challenger and view.mat[r] > view.revealed_roses[r]]  # fmt: skip
+        seats = [
+            r
+            for r in range(self.players)
+            if r != challenger and view.mat[r] > view.revealed_roses[r]
+        ]
         priors = {r: self.skull_on_mat(view, r) for r in seats}
         shown = {r: int(view.revealed_roses[r]) for r in seats}
         curve, survive = [1.0], 1.0
         while survive > 0.0:
-            risks = [(self.risk(view, r, shown[r], priors[r]), r) for r in seats
-                     if shown[r] < view.mat[r]]  # fmt: skip
+            risks = [
+                (self.risk(view, r, shown[r], priors[r]), r)
+                for r in seats
+                if shown[r] < view.mat[r]
+            ]
             if not risks:
                 break
             risk, r = min(risks)

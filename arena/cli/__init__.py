@@ -1,7 +1,7 @@
 """The ``arena`` command: games, agents, tournaments, the ladder and reports.
 
 One module per command (``catalog``: games and agents; ``tournament``; ``play``; ``ladder``:
-ladder, report, export; ``match``; ``replay``; ``check``: check-agent; ``arena.cli_train``:
+ladder, report, export; ``match``; ``replay``; ``check``: check-agent; ``train``:
 train and exploitability), what they share in :mod:`~arena.cli.common` and
 :mod:`~arena.cli.options`. Bad input (unknown game, parameter, agent, format...) gets a
 one-line error on stderr and exit status 2, and writes nothing: every check runs before the
@@ -28,10 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", help="what to do (arena COMMAND --help for more)"
     )
-    from arena import cli_train
-    from arena.cli import catalog, check, ladder, match, play, replay, tournament
+    from arena.cli import catalog, check, ladder, match, play, replay, tournament, train
 
-    for module in (catalog, tournament, play, cli_train, ladder, match, replay, check):
+    for module in (catalog, tournament, play, train, ladder, match, replay, check):
         module.add_parsers(sub)
     return parser
 

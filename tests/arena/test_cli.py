@@ -1,4 +1,4 @@
-"""The arena command, as a user runs it (arena/cli/, arena/cli_train.py)."""
+"""The arena command, as a user runs it (arena/cli/)."""
 
 from __future__ import annotations
 
@@ -56,9 +56,23 @@ def test_format_is_checked_by_argparse(capsys, tmp_path):
 def test_tournament_ladder_report_export(capsys, tmp_path):
     db = str(tmp_path / "ladder.db")
     code, out, _ = run(
-        capsys, "tournament", *DUEL, "--agents", "random,heuristic", "--games-per-pairing", "30",
-        "--workers", "1", "--isolation", "none", "--name", "t1", "--db", db, "--json",
-    )  # fmt: skip
+        capsys,
+        "tournament",
+        *DUEL,
+        "--agents",
+        "random,heuristic",
+        "--games-per-pairing",
+        "30",
+        "--workers",
+        "1",
+        "--isolation",
+        "none",
+        "--name",
+        "t1",
+        "--db",
+        db,
+        "--json",
+    )
     assert code == 0
     result = json.loads(out)
     assert result["complete"] and result["games"] == 60
@@ -73,8 +87,9 @@ def test_tournament_ladder_report_export(capsys, tmp_path):
     csv_path = tmp_path / "games.csv"
     code, _, _ = run(capsys, "export", "--db", db, "--out", str(csv_path))
     assert code == 0 and len(csv_path.read_text().splitlines()) == 61
-    code, _, err = run(capsys, "tournament", *DUEL, "--agents", "random,heuristic", "--name",
-                       "t1", "--db", db)  # fmt: skip
+    code, _, err = run(
+        capsys, "tournament", *DUEL, "--agents", "random,heuristic", "--name", "t1", "--db", db
+    )
     assert code == 2 and "exists" in err
 
 
@@ -126,9 +141,18 @@ def test_a_game_without_agents_plays_the_bundled_agents_that_can_play_it(capsys,
     duel = games.make("liars_dice", players=2, dice=1, mode="single_round")
     assert {"cfr", "zoo:liars-dice-duel"} <= set(default_agents(duel))
     code, out, err = run(
-        capsys, "tournament", "skull", "--players", "5", "--games-per-pairing", "1",
-        "--isolation", "none", "--db", str(tmp_path / "x.db"),
-    )  # fmt: skip
+        capsys,
+        "tournament",
+        "skull",
+        "--players",
+        "5",
+        "--games-per-pairing",
+        "1",
+        "--isolation",
+        "none",
+        "--db",
+        str(tmp_path / "x.db"),
+    )
     assert code == 0, err
     agents = {line.split()[1] for line in out.splitlines()[1:]}
     assert agents == {"random", "heuristic"}

@@ -1,4 +1,4 @@
-"""``arena train`` (arena/cli_train.py): the placement gauntlet, settings refused up front,
+"""``arena train`` (arena/cli/train.py): the placement gauntlet, settings refused up front,
 signals, resume and extension, divergence, the budget."""
 
 from __future__ import annotations

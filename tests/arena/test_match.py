@@ -24,8 +24,15 @@ def test_check_action():
 
     obs = Observation(0, np.zeros(3, np.float32), np.array([0, 1, 1], np.int8))
     assert check_action(np.int64(2), obs) == 2
-    for bad, reason in [(0, "illegal"), (5, "illegal"), (-1, "illegal"), ("1", "malformed"),
-                        (1.5, "malformed"), (None, "malformed"), (True, "malformed")]:  # fmt: skip
+    for bad, reason in [
+        (0, "illegal"),
+        (5, "illegal"),
+        (-1, "illegal"),
+        ("1", "malformed"),
+        (1.5, "malformed"),
+        (None, "malformed"),
+        (True, "malformed"),
+    ]:
         with pytest.raises(Exception, match=reason):
             check_action(bad, obs)
 

@@ -48,9 +48,13 @@ def test_cfr_beats_heuristic_and_random_exactly():
 @pytest.mark.slow
 def test_tournament_puts_cfr_and_heuristic_clearly_above_random(tmp_path):
     config = TournamentConfig(
-        game="liars_dice", params=DUEL, agents=("random", "heuristic", "cfr"),
-        games_per_pairing=400, isolation="none", seed=5,
-    )  # fmt: skip
+        game="liars_dice",
+        params=DUEL,
+        agents=("random", "heuristic", "cfr"),
+        games_per_pairing=400,
+        isolation="none",
+        seed=5,
+    )
     with Ladder(tmp_path / "l.db") as ladder:
         run(ladder, create(ladder, config, "duel"), options=RunOptions(workers=1))
         table = ratings_table(ladder.games(tournament="duel")).set_index("agent")

@@ -172,8 +172,19 @@ def test_sigkill_at_random_moments_then_resume_matches_an_uninterrupted_run(tmp_
 @pytest.mark.slow
 def test_two_tournaments_write_to_one_database_at_once(tmp_path):
     db = tmp_path / "shared.db"
-    common = ["liars_dice", "--param", "dice=2", "--agents", ",".join(TWO_RANDOMS),
-              "--games-per-pairing", "400", "--workers", "1", "--isolation", "none"]  # fmt: skip
+    common = [
+        "liars_dice",
+        "--param",
+        "dice=2",
+        "--agents",
+        ",".join(TWO_RANDOMS),
+        "--games-per-pairing",
+        "400",
+        "--workers",
+        "1",
+        "--isolation",
+        "none",
+    ]
     procs = [_cli(*common, "--name", name, "--seed", str(i), db=db) for i, name in enumerate("ab")]
     for proc in procs:
         assert proc.wait(timeout=300) == 0, proc.stderr.read().decode()

@@ -1,7 +1,5 @@
-"""``arena train`` and ``arena exploitability`` (the commands that need torch or OpenSpiel).
-
-Kept apart from :mod:`arena.cli` so that the other commands start without importing torch.
-"""
+"""``arena train`` and ``arena exploitability`` (the commands that need torch or OpenSpiel:
+they import ``trainers`` only when they run, so the other commands start without torch)."""
 
 from __future__ import annotations
 
@@ -88,9 +86,12 @@ def _place_on_ladder(spec: str, cfg, args: argparse.Namespace) -> int:
         known = sorted({s for g in ladder.games(key=key) for s in g.seats} - {spec})
         opponents = [s for s in known if not s.startswith("human:")] or ["random", "heuristic"]
         config = tour.TournamentConfig(
-            game=cfg.game, params=cfg.params, agents=(spec, *opponents), format="gauntlet",
+            game=cfg.game,
+            params=cfg.params,
+            agents=(spec, *opponents),
+            format="gauntlet",
             games_per_pairing=args.placement_games,
-        )  # fmt: skip
+        )
         row = tour.create(ladder, config, f"placement-{cfg.agent_name}-{Path(spec).parent.name}")
         options = RunOptions(workers=default_workers())
         summary = run_with_progress(ladder, row, options, quiet=args.quiet)
