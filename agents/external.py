@@ -20,9 +20,8 @@ strings, the seat's text view, and at the end the returns.
 Any fault of the program — no or wrong handshake, a line that is not a JSON object of the
 expected type, a line over :data:`agents.protocol.MAX_LINE_BYTES`, a wrong number of actions,
 exiting, no answer within the timeout — raises :class:`agents.protocol.ProtocolError`; the
-referee turns it into a forfeit
-with that reason, exactly as for a Python agent that raises. The program is then stopped, and
-started again (with a new handshake) for the next game.
+referee turns it into a forfeit with that reason, exactly as for a Python agent that raises.
+The program is then stopped, and started again (with a new handshake) for the next game.
 """
 
 from __future__ import annotations
@@ -49,12 +48,9 @@ from agents.protocol import (
 from games.core import Game, Observation
 
 CMD_PREFIX = "cmd:"
-
-
 MANIFEST = "agent.toml"
-
-
 STANDARD_PATH = "/usr/local/bin:/usr/bin:/bin"
+"""Where a bare program name is looked up (the host's environment has this ``PATH``)."""
 
 
 def _program(program: str, cwd: str) -> str:

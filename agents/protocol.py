@@ -20,20 +20,12 @@ from games.core import Game
 
 PROTOCOL_VERSION = 1
 """The version of docs/protocol.md this module speaks."""
-
-
 MAX_LINE_BYTES = 1 << 20
 """The longest line a program may write (a reply needs a few bytes per observation)."""
-
-
 HANDSHAKE_TIMEOUT = 30.0
 """Seconds a program may take to answer ``hello`` (the referee's load timeout also applies)."""
-
-
 MOVE_TIMEOUT = 10.0
 """Seconds per observation of an ``act`` message (the referee's move timeout also applies)."""
-
-
 QUIT_TIMEOUT = 5.0
 """Seconds a program may take to exit after ``quit`` before it is killed."""
 
