@@ -206,8 +206,7 @@ class CommandAgent(BaseAgent):
         """One action (or the error) per copy, asked of the program in ONE message."""
         try:
             requests = [c.request(o) for c, o in zip(copies, observations, strict=True)]
-            legal = [set(o.legal_actions) for o in observations]
-            return list(self.program.act(requests, legal))
+            return list(self.program.act(requests))
         except ProtocolError as exc:
             return [exc] * len(copies)
 

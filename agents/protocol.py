@@ -204,8 +204,8 @@ class Program:
             return f"exit status {code}"
         return "closed its output"
 
-    def act(self, requests: Sequence[dict[str, Any]], legal: Sequence[Sequence[int]]) -> list[int]:
-        """One action per request; each must be one of that request's legal actions.
+    def act(self, requests: Sequence[dict[str, Any]]) -> list[int]:
+        """One action per request; each must be one of that request's ``legal_actions``.
 
         Raises:
             ProtocolError: see :meth:`receive`; also a wrong count or an illegal action.
@@ -217,8 +217,9 @@ class Program:
             raise self.fail(
                 f"'actions' must be a list of {len(requests)} action ids, got {_clip(actions)}"
             )
-        for action, allowed in zip(actions, legal, strict=True):
-            if isinstance(action, bool) or not isinstance(action, int) or action not in allowed:
+        for action, request in zip(actions, requests, strict=True):
+            legal = request["legal_actions"]
+            if isinstance(action, bool) or not isinstance(action, int) or action not in legal:
                 raise self.fail(f"illegal action {_clip(action)}")
         return actions
 

@@ -35,6 +35,7 @@ from typing import IO, Any
 import numpy as np
 
 from arena.host_main import FRAME, short
+from arena.options import DEFAULT_LOAD_TIMEOUT
 from arena.sandbox import (
     HostLimits,
     bwrap_prefix,
@@ -46,8 +47,6 @@ from arena.sandbox import (
 
 MAX_REPLY_BYTES = 4 << 20
 """The largest reply a host may send (a few bytes per observation are needed)."""
-DEFAULT_LOAD_TIMEOUT = 120.0
-"""Seconds a host may take to start and load its agent (importing torch takes a while)."""
 PIPE_BYTES = 1 << 20
 
 

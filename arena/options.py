@@ -26,6 +26,10 @@ DEFAULT_AGENT_PROCESSES = 64
 MAX_WORKERS = 256
 
 
+DEFAULT_LOAD_TIMEOUT = 120.0
+"""Seconds an agent host may take to start and load its agent (importing torch takes a while)."""
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """How to play a tournament's games (see the module docstring).
@@ -52,7 +56,7 @@ class RunOptions:
     """CPU-time limit of each agent host (seconds)."""
     agent_processes: int = DEFAULT_AGENT_PROCESSES
     """Process/thread limit of each agent host."""
-    load_timeout: float = 120.0
+    load_timeout: float = DEFAULT_LOAD_TIMEOUT
     """Seconds an agent host may take to start and load its agent (torch takes a while)."""
     log_dir: str | None = None
     """Where agent output and the referee's log go (None: a temporary directory)."""

@@ -17,8 +17,6 @@ from games.core import Game, Observation
 
 DEFAULT_MOVE_TIMEOUT = 10.0
 """Seconds an agent may think about one move."""
-DEFAULT_LOAD_TIMEOUT = 120.0
-"""Seconds an agent may take to load and reset (importing torch can take a while)."""
 
 
 class Forfeit(Exception):

@@ -112,7 +112,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--load-timeout",
         type=float,
-        default=120.0,
+        default=opt.DEFAULT_LOAD_TIMEOUT,
         metavar="SECONDS",
-        help="seconds an agent may take to load before its games are forfeited (default 120)",
+        help="seconds an agent may take to load before its games are forfeited "
+        f"(default {opt.DEFAULT_LOAD_TIMEOUT:g})",
     )

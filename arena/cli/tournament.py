@@ -21,6 +21,7 @@ from arena.cli.common import (
     split_agents,
 )
 from arena.cli.options import add_run_options, run_options, warn_without_sandbox
+from arena.schedule import FORMATS
 
 DEFAULT_TOURNAMENT = {
     "game": "liars_dice",
@@ -281,7 +282,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     g.add_argument(
         "--format",
-        choices=["round-robin", "gauntlet"],
+        choices=FORMATS,
         help="round-robin (default), or gauntlet (the first agent against each other one)",
     )
     g.add_argument(
