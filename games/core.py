@@ -20,7 +20,7 @@ import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -180,6 +180,12 @@ class Game(ABC):
     def new_initial_state(self) -> State:
         """The state at the start of a game (usually a chance node)."""
 
+    def batch_engine(self, capacity: int) -> BatchEngine | None:
+        """An engine stepping ``capacity`` games of this configuration at once in numpy,
+        identical to the per-game states (see :class:`BatchEngine`); None when the game has
+        none (the default)."""
+        return None
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Game) and (self.name, self._params) == (other.name, other._params)
 
@@ -189,6 +195,29 @@ class Game(ABC):
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self._params.items())
         return f"games.make({self.name!r}, {args})"
+
+
+class BatchEngine(Protocol):
+    """Many games of one configuration as the rows of numpy arrays, stepped together.
+
+    Every method takes ``rows`` (distinct int64 row indices, any order, games at any stage)
+    and answers exactly as the per-game :class:`State` of each row would: ``current_players``
+    as ``current_player()``, ``chance_outcome_at`` as :meth:`State.chance_outcome_at` (rows at
+    chance nodes), ``apply`` as ``apply_action`` (legal actions only), ``legal_masks`` as
+    ``legal_actions_mask()``, ``observations`` as ``observation_tensor(seat)``, ``terminal``
+    as ``is_terminal()``, ``returns`` as ``returns()``. ``reset`` starts new games.
+    """
+
+    capacity: int
+
+    def reset(self, rows: np.ndarray) -> None: ...
+    def current_players(self, rows: np.ndarray) -> np.ndarray: ...
+    def chance_outcome_at(self, rows: np.ndarray, u: np.ndarray) -> np.ndarray: ...
+    def apply(self, rows: np.ndarray, actions: np.ndarray) -> None: ...
+    def legal_masks(self, rows: np.ndarray) -> np.ndarray: ...
+    def observations(self, rows: np.ndarray, seats: np.ndarray) -> np.ndarray: ...
+    def terminal(self, rows: np.ndarray) -> np.ndarray: ...
+    def returns(self, rows: np.ndarray) -> np.ndarray: ...
 
 
 class State(ABC):

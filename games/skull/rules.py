@@ -26,7 +26,7 @@ is no chance node at the start).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -43,6 +43,9 @@ from games.core import (
 from games.skull import encoding
 from games.skull.constants import KIND_NAMES, ActionType, Disc, Phase
 from games.skull.render import render_state
+
+if TYPE_CHECKING:
+    from games.skull.batched import SkullBatch
 
 _PLACEMENT, _ADD_OR_BID, _BIDDING, _ATTEMPT = (
     Phase.PLACEMENT, Phase.ADD_OR_BID, Phase.BIDDING, Phase.ATTEMPT
@@ -192,6 +195,12 @@ class SkullGame(Game):
 
     def new_initial_state(self) -> SkullState:
         return SkullState(self)
+
+    def batch_engine(self, capacity: int) -> SkullBatch:
+        """``capacity`` games stepped at once in numpy (:mod:`games.skull.batched`)."""
+        from games.skull.batched import SkullBatch
+
+        return SkullBatch(self, capacity)
 
 
 def _action_string(kind: ActionType, arg: int) -> str:
