@@ -197,7 +197,7 @@ class LiarsDiceState(MaskCache, State):
         "hands",
         "results",
         "starter",
-    )  # fmt: skip
+    )
 
     def __init__(self, game: LiarsDiceGame) -> None:
         self.game: LiarsDiceGame = game

@@ -47,12 +47,14 @@ from games.skull.render import render_state
 if TYPE_CHECKING:
     from games.skull.batched import SkullBatch
 
-_PLACEMENT, _ADD_OR_BID, _BIDDING, _ATTEMPT = (
-    Phase.PLACEMENT, Phase.ADD_OR_BID, Phase.BIDDING, Phase.ATTEMPT
-)  # fmt: skip
-_LOSS, _DISCARD, _CHOOSE_STARTER, _GAME_OVER = (
-    Phase.LOSS, Phase.DISCARD, Phase.CHOOSE_STARTER, Phase.GAME_OVER
-)  # fmt: skip
+_PLACEMENT = Phase.PLACEMENT
+_ADD_OR_BID = Phase.ADD_OR_BID
+_BIDDING = Phase.BIDDING
+_ATTEMPT = Phase.ATTEMPT
+_LOSS = Phase.LOSS
+_DISCARD = Phase.DISCARD
+_CHOOSE_STARTER = Phase.CHOOSE_STARTER
+_GAME_OVER = Phase.GAME_OVER
 
 
 @dataclass(frozen=True)
