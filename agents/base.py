@@ -25,7 +25,7 @@ import copy
 import importlib
 from collections.abc import Callable, Sequence
 from importlib import metadata
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -133,12 +133,50 @@ class BaseAgent:
         return None
 
 
-def _group_key(agent: Agent) -> tuple | None:
+def _leaf(agent: Agent) -> Any:
+    """The agent's batch leaf (see :meth:`BaseAgent.batch_leaf`), or None."""
     leaf_of = getattr(agent, "batch_leaf", None)
     leaf = leaf_of() if callable(leaf_of) else None
     if leaf is None or not (hasattr(leaf, "policy_batch") or hasattr(leaf, "act_together")):
         return None
+    return leaf
+
+
+def _group_key(leaf: Any) -> tuple:
     return (type(leaf), id(getattr(leaf, "shared_policy", leaf)))
+
+
+def act_arrays(
+    agents: Sequence[Agent],
+    players: Sequence[int],
+    tensors: np.ndarray,
+    masks: np.ndarray,
+    texts: Sequence[str] | None = None,
+) -> list[object]:
+    """:func:`act_many` for observations given as stacked arrays (row ``i`` is the observation
+    of ``agents[i]``, seat ``players[i]``), as the referee sends them.
+
+    When every agent is a copy of one batchable agent whose leaf offers ``policy_arrays``
+    (neural agents), the arrays go to ONE call as they are, with no per-observation objects;
+    otherwise each row becomes an :class:`~games.core.Observation` for :func:`act_many`. The
+    results are the same either way.
+    """
+    leaves = [_leaf(agent) for agent in agents]
+    first = leaves[0] if leaves else None
+    if first is not None and hasattr(first, "policy_arrays"):
+        key = _group_key(first)
+        if all(leaf is not None and _group_key(leaf) == key for leaf in leaves):
+            try:
+                probs = first.policy_arrays(tensors, masks)
+            except Exception:  # act_many finds which observation it was
+                pass
+            else:
+                return choose_rows(leaves, probs)
+    observations = [
+        Observation(player, tensors[i], masks[i], texts[i] if texts is not None else "")
+        for i, player in enumerate(players)
+    ]
+    return act_many(agents, observations)
 
 
 def act_many(agents: Sequence[Agent], observations: Sequence[Observation]) -> list[object]:
@@ -153,9 +191,9 @@ def act_many(agents: Sequence[Agent], observations: Sequence[Observation]) -> li
     results: list[object] = [None] * len(agents)
     groups: dict[tuple, list[int]] = {}
     for i, agent in enumerate(agents):
-        key = _group_key(agent)
-        if key is not None:
-            groups.setdefault(key, []).append(i)
+        leaf = _leaf(agent)
+        if leaf is not None:
+            groups.setdefault(_group_key(leaf), []).append(i)
             continue
         try:
             results[i] = agent.act(observations[i])

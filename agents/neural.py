@@ -311,7 +311,23 @@ class NeuralAgent(BaseAgent):
             ValueError: for a tensor or mask of the wrong size, or an observation with no
                 legal action.
         """
-        tensors, masks = self._stack(observations)
+        return self.policy_arrays(*self._stack(observations))
+
+    def policy_arrays(self, tensors: np.ndarray, masks: np.ndarray) -> np.ndarray:
+        """:meth:`policy_batch` of observations given as arrays: float32 tensors
+        ``(n, obs_dim)`` and masks ``(n, num_actions)`` (the referee's batch, as it arrives).
+
+        Raises:
+            ValueError: for arrays of the wrong shape, or a row with no legal action.
+        """
+        config = self.actor.config
+        if tensors.shape[1:] != (config.obs_dim,) or masks.shape[1:] != (config.num_actions,):
+            raise ValueError(
+                f"agent {self.name!r} expects tensors of length {config.obs_dim} and masks of "
+                f"length {config.num_actions}, got {tensors.shape[1:]} and {masks.shape[1:]}"
+            )
+        tensors = np.ascontiguousarray(tensors, dtype=np.float32)
+        masks = masks != 0
         with torch.inference_mode():
             logits = self.actor(torch.from_numpy(tensors)).to(torch.float64).numpy()
         return masked_softmax(logits, masks)
@@ -344,13 +360,7 @@ class NeuralAgent(BaseAgent):
         return self
 
     def _stack(self, observations: Sequence[Observation]) -> tuple[np.ndarray, np.ndarray]:
-        """Float32 tensors ``(n, obs_dim)`` and boolean masks ``(n, num_actions)``."""
-        config = self.actor.config
+        """The tensors and masks of ``observations``, stacked (checked by :meth:`policy_arrays`)."""
         tensors = np.stack([np.asarray(o.tensor, dtype=np.float32) for o in observations])
-        masks = np.stack([np.asarray(o.legal_mask) != 0 for o in observations])
-        if tensors.shape[1:] != (config.obs_dim,) or masks.shape[1:] != (config.num_actions,):
-            raise ValueError(
-                f"agent {self.name!r} expects tensors of length {config.obs_dim} and masks of "
-                f"length {config.num_actions}, got {tensors.shape[1:]} and {masks.shape[1:]}"
-            )
+        masks = np.stack([np.asarray(o.legal_mask) for o in observations])
         return tensors, masks

@@ -24,6 +24,7 @@ from typing import Any
 import games
 from agents.protocol import QUIT_TIMEOUT
 from arena.hosts import HostError, ProcessHost
+from arena.ladder import GameRow
 from arena.options import RunOptions
 from arena.referee import Referee
 from arena.sandbox import use_sandbox
@@ -186,17 +187,17 @@ def _play(
     name = f"plays {describe(game, params)}"
     faults = [_fault(row, spec) for row in rows]
     faults = [f for f in faults if f is not None]
-    moves = sum(row["moves"] for row in rows)
+    moves = sum(row.moves for row in rows)
     if faults:
         detail = f"forfeited {len(faults)} of {len(rows)} games; first: {faults[0]}"
         return Check(name, FAIL, detail)
     return Check(name, PASS, f"{len(rows)} games, {moves} moves, every answer legal and on time")
 
 
-def _fault(row: dict[str, Any], spec: str) -> str | None:
+def _fault(row: GameRow, spec: str) -> str | None:
     """The reason ``spec`` forfeited this game, if it did."""
-    for seat, reason in row["forfeits"]:
-        if row["seats"][seat] == spec:
+    for seat, reason in row.forfeits:
+        if row.seats[seat] == spec:
             return str(reason)
     return None
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from arena.ladder.rows import GameRow
 from arena.match import MatchResult, forfeit_returns
 from arena.options import RunOptions
 from arena.referee import Referee, row_of
@@ -93,7 +94,7 @@ def _stop_worker(signum: int, frame: object) -> None:
     os._exit(0)
 
 
-def _play_chunk(games: list[tuple]) -> list[dict[str, Any]]:
+def _play_chunk(games: list[tuple]) -> list[GameRow]:
     """Worker task: play a chunk, return its rows."""
     assert _REFEREE is not None
     return _REFEREE.play([ScheduledGame(*g) for g in games])
@@ -135,7 +136,7 @@ class LocalExecutor:
 
     def run(
         self, todo: Sequence[ScheduledGame], stop: Callable[[], bool]
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[list[GameRow]]:
         """Yield the rows of each finished chunk until ``todo`` is played or ``stop()``."""
         size = default_chunk_size(len(todo), self.options)
         queue = deque(Chunk(list(todo[i : i + size])) for i in range(0, len(todo), size))
@@ -204,7 +205,7 @@ class LocalExecutor:
         else:
             quarantine.append(chunk)
 
-    def _blame(self, game: ScheduledGame, pids: list[int]) -> dict[str, Any]:
+    def _blame(self, game: ScheduledGame, pids: list[int]) -> GameRow:
         """The forfeit row of a game that killed its worker every time it was played.
 
         The quarantine worker (``pids``) played it alone: its status file names the seat whose
@@ -243,7 +244,7 @@ class LocalExecutor:
         self._pools.clear()
 
 
-def forfeit_row(game: ScheduledGame, seat: int, reason: str) -> dict[str, Any]:
+def forfeit_row(game: ScheduledGame, seat: int, reason: str) -> GameRow:
     """The row of a game that could not be played because of ``seat``'s agent."""
     returns = forfeit_returns(len(game.seats), seat)
     return row_of(game, MatchResult.of(returns, 0, 0.0, ((seat, reason),)))

@@ -127,8 +127,7 @@ class Host:
 
     def batch(self, request: dict) -> dict:
         """Start games, end games, then answer the observations (one action or error each)."""
-        from agents.base import act_many
-        from games.core import Observation
+        from agents.base import act_arrays
 
         self.drop(request["drops"])
         errors: dict[int, str] = {}
@@ -141,16 +140,12 @@ class Host:
                 errors[slot] = f"failed to start: {short(exc)}"
         slots, texts = request["slots"], request["texts"]
         ready = [i for i, slot in enumerate(slots) if slot not in errors]
-        observations = [
-            Observation(
-                request["players"][i],
-                request["tensors"][i],
-                request["masks"][i],
-                texts[i] if texts is not None else "",
-            )
-            for i in ready
-        ]
-        answers = act_many([self.copies[slots[i]] for i in ready], observations)
+        tensors, masks, players = request["tensors"], request["masks"], request["players"]
+        if len(ready) < len(slots):
+            tensors, masks = tensors[ready], masks[ready]
+            players = [players[i] for i in ready]
+            texts = None if texts is None else [texts[i] for i in ready]
+        answers = act_arrays([self.copies[slots[i]] for i in ready], players, tensors, masks, texts)
         actions: list[int | None] = [None] * len(slots)
         for i, answer in zip(ready, answers, strict=True):
             kind, value = encode_action(answer)

@@ -25,16 +25,17 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
 import games
-from arena.hosts import Batch, HostError, InlineHost, ProcessHost
-from arena.match import MatchResult, forfeit_returns, sample_chance
+from arena.boards import Boards, make_boards
+from arena.hosts import Batch, HostError, InlineHost, ProcessHost, Reply
+from arena.ladder.rows import GameRow
+from arena.match import MatchResult, forfeit_returns
 from arena.sandbox import HostLimits, use_sandbox
 from arena.schedule import ScheduledGame
-from games.core import State
 
 if TYPE_CHECKING:
     from arena.options import RunOptions
@@ -44,33 +45,32 @@ MAX_SEATS = 8
 """Slots are ``game index * MAX_SEATS + seat``: unique among the games of a worker."""
 
 
-def row_of(sched: ScheduledGame, result: MatchResult) -> dict[str, Any]:
-    """The ladder row of a played game (the driver adds the agents' content hashes)."""
-    return {
-        "idx": sched.index,
-        "pairing": sched.pairing,
-        "deal_index": sched.deal_index,
-        "rotation": sched.rotation,
-        "deal": sched.deal,
-        "seeds": list(sched.seeds),
-        "seats": list(sched.seats),
-        "returns": list(result.returns),
-        "ranking": [list(g) for g in result.ranking],
-        "winner": result.winner,
-        "moves": result.moves,
-        "duration": result.duration,
-        "forfeits": [list(f) for f in result.forfeits],
-        "history": list(result.history),
-    }
+def row_of(sched: ScheduledGame, result: MatchResult) -> GameRow:
+    """The record of a played game (the driver adds the agents' content hashes)."""
+    return GameRow(
+        index=sched.index,
+        pairing=sched.pairing,
+        deal_index=sched.deal_index,
+        rotation=sched.rotation,
+        deal=sched.deal,
+        seeds=list(sched.seeds),
+        seats=list(sched.seats),
+        returns=list(result.returns),
+        ranking=[list(g) for g in result.ranking],
+        winner=result.winner,
+        moves=result.moves,
+        duration=result.duration,
+        forfeits=[list(f) for f in result.forfeits],
+        history=list(result.history),
+    )
 
 
 @dataclass
 class _Live:
-    """A game in flight."""
+    """A game in flight, on board ``row``."""
 
     sched: ScheduledGame
-    state: State
-    chance: np.random.Generator
+    row: int
     start: float
     moves: int = 0
     generations: dict[int, int] = field(default_factory=dict)
@@ -79,25 +79,31 @@ class _Live:
     def slot(self, seat: int) -> int:
         return self.sched.index * MAX_SEATS + seat
 
-    def advance(self) -> None:
-        """Play chance nodes until a seat must move or the game ends."""
-        state = self.state
-        while state.is_chance_node():
-            state.apply_action(sample_chance(state, self.chance.random()))
+
+def _rows(items: Sequence[tuple[_Live, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """The boards and seats of ``items`` as int64 arrays."""
+    n = len(items)
+    rows = np.fromiter((lv.row for lv, _ in items), np.int64, n)
+    seats = np.fromiter((seat for _, seat in items), np.int64, n)
+    return rows, seats
 
 
 @dataclass
 class _Asked:
-    """One request sent to a host: the games and seats asked, their legal masks."""
+    """One request sent to a host: the games and seats asked, their boards, legal masks."""
 
     spec: str
     items: list[tuple[_Live, int]]
+    rows: np.ndarray
     masks: np.ndarray
     generation: int
 
 
 class Referee:
     """Plays chunks of scheduled games of one tournament; keeps its hosts between chunks.
+
+    The games in flight live on :mod:`arena.boards`: rows of the game's batched engine when
+    it has one and no agent reads text views, else one per-game state each.
 
     Args:
         config: the tournament.
@@ -142,6 +148,9 @@ class Referee:
             )
             for spec in config.agents
         }
+        self.boards: Boards | None = None
+        """The games in flight (chosen when the first chunk starts, once the hosts say whether
+        their agents read text)."""
         self._drops: dict[str, list[tuple[int, list[float]]]] = defaultdict(list)
         """Per spec: ``(slot, returns)`` of the games that ended, sent with its next request."""
         self._broken: dict[str, str] = {}
@@ -156,12 +165,14 @@ class Referee:
             else:
                 host.close()
 
-    def play(self, chunk: Sequence[ScheduledGame]) -> list[dict[str, Any]]:
+    def play(self, chunk: Sequence[ScheduledGame]) -> list[GameRow]:
         """Play every game of ``chunk``; their rows, in the order the games ended.
 
         The ``batch_size`` games in flight form two cohorts, asked in turn: while the hosts
         answer one, this process applies the other's moves and encodes its next observations.
         """
+        if self.boards is None:
+            self.boards = self._make_boards()
         queue, rows = deque(chunk), []
         cohorts: list[list[_Live]] = [[], []]
         asked: list[list[_Asked]] = [[], []]
@@ -176,11 +187,33 @@ class Referee:
                 cohorts[k] = self._finish(cohort, ended, rows)
         return rows
 
+    def _make_boards(self) -> Boards:
+        """Batched boards unless an agent reads text views (its host is started to ask)."""
+        text = False
+        for spec in self.hosts:
+            if self._start(spec):
+                text = text or self.hosts[spec].needs_text
+        return make_boards(self.game, self.batch_size, text)
+
+    def _start(self, spec: str) -> bool:
+        """Start ``spec``'s host if it is down; whether it runs (a host that cannot load its
+        agent is not retried: its games are forfeited with the reason)."""
+        host = self.hosts[spec]
+        if not host.alive and spec not in self._broken:
+            try:
+                host.start()
+                self._drops[spec].clear()
+            except HostError as exc:
+                self._broken[spec] = exc.reason
+        return spec not in self._broken
+
     def _finish(
         self, cohort: list[_Live], ended: list[tuple[_Live, MatchResult]], rows: list
     ) -> list[_Live]:
         """Add the rows of the games that ended; their agents' copies are dropped with the next
         request to each host; the games of ``cohort`` still in flight."""
+        if not ended:
+            return cohort
         for lv, result in ended:
             rows.append(row_of(lv.sched, result))
             returns = [float(r) for r in result.returns]
@@ -190,80 +223,112 @@ class Referee:
         return [lv for lv in cohort if id(lv) not in done]
 
     def _begin(self, sched: ScheduledGame) -> _Live:
-        lv = _Live(
-            sched,
-            self.game.new_initial_state(),
-            np.random.default_rng(sched.deal),
-            time.perf_counter(),
-        )
-        lv.advance()
-        return lv
+        assert self.boards is not None
+        return _Live(sched, self.boards.begin(sched.deal), time.perf_counter())
 
     def _result(self, lv: _Live, forfeit: tuple[int, str] | None = None) -> MatchResult:
+        """The result of the game of ``lv`` (over, or forfeited); its board is released."""
+        boards = self.boards
+        assert boards is not None
         n = self.game.num_players
-        returns = lv.state.returns() if forfeit is None else forfeit_returns(n, forfeit[0])
+        returns = boards.returns(lv.row) if forfeit is None else forfeit_returns(n, forfeit[0])
         duration = time.perf_counter() - lv.start
         forfeits = () if forfeit is None else (forfeit,)
-        return MatchResult.of(returns, lv.moves, duration, forfeits, lv.state.history())
+        history = boards.history(lv.row)
+        boards.release(lv.row)
+        return MatchResult.of(returns, lv.moves, duration, forfeits, history)
+
+    def _forfeit_all(self, items: Sequence[tuple[_Live, int]], reason: str, ended: list) -> None:
+        ended += [(lv, self._result(lv, (seat, reason))) for lv, seat in items]
 
     def _ask(self, live: list[_Live], ended: list) -> list[_Asked]:
         """Send every host the observations of ``live`` waiting on it (games that cannot be
         asked end at once, into ``ended``); what was sent."""
+        if not live:
+            return []
+        assert self.boards is not None
+        rows = np.fromiter((lv.row for lv in live), np.int64, len(live))
         asks: dict[str, list[tuple[_Live, int]]] = defaultdict(list)
-        for lv in live:
-            seat = lv.state.current_player()
+        for lv, seat in zip(live, self.boards.current_players(rows).tolist(), strict=True):
             asks[lv.sched.seats[seat]].append((lv, seat))
         sent = []
         for spec, items in asks.items():
-            batch = self._send(spec, items, ended)
-            if batch is not None:
-                sent.append(_Asked(spec, items, batch.masks, self.hosts[spec].generation))
+            asked = self._send(spec, items, ended)
+            if asked is not None:
+                sent.append(asked)
         return sent
 
     def _collect(self, sent: list[_Asked]) -> list[tuple[_Live, MatchResult]]:
-        """Read the replies to ``sent`` and play the moves; the games that ended."""
-        ended: list[tuple[_Live, MatchResult]] = []
+        """Read the replies to ``sent`` and play their moves (one step of the boards for all
+        of them); the games that ended, in the order they were asked."""
+        assert self.boards is not None
+        answered: list[tuple[_Asked, Reply | str]] = []
         for asked in sent:
             host = self.hosts[asked.spec]
             try:
                 if host.generation != asked.generation:
                     raise HostError("crashed: agent process died (in another game)")
                 reply = host.receive()
+                if len(reply.actions) != len(asked.items):
+                    host.close()
+                    raise HostError("malformed reply from agent process")
             except HostError as exc:
-                ended += [(lv, self._result(lv, (seat, exc.reason))) for lv, seat in asked.items]
+                answered.append((asked, exc.reason))
                 continue
-            for (lv, seat), action, mask in zip(
-                asked.items, reply.actions, asked.masks, strict=True
-            ):
-                reason = reply.errors.get(lv.slot(seat))
-                legal = action is not None and 0 <= action < len(mask) and mask[action]
-                if reason is None and not legal:
-                    reason = f"illegal action {action}"
-                if reason is not None:
-                    ended.append((lv, self._result(lv, (seat, reason))))
+            answered.append((asked, reply))
+        moves = [
+            (asked, *self._moves(asked, reply))
+            for asked, reply in answered
+            if isinstance(reply, Reply)
+        ]
+        if moves:
+            rows = np.concatenate([asked.rows[played] for asked, played, _, _ in moves])
+            self.boards.apply(rows, np.concatenate([actions for _, _, actions, _ in moves]))
+            over = iter(self.boards.terminal(rows).tolist())
+        ended: list[tuple[_Live, MatchResult]] = []
+        steps = iter(moves)
+        for asked, reply in answered:
+            if not isinstance(reply, Reply):
+                self._forfeit_all(asked.items, reply, ended)
+                continue
+            _, _, _, reasons = next(steps)
+            for i, (lv, seat) in enumerate(asked.items):
+                if i in reasons:
+                    ended.append((lv, self._result(lv, (seat, reasons[i]))))
                     continue
-                lv.state.apply_action(action)
                 lv.moves += 1
-                lv.advance()
-                if lv.state.is_terminal():
+                if next(over):
                     ended.append((lv, self._result(lv)))
         return ended
 
-    def _send(self, spec: str, items: list[tuple[_Live, int]], ended: list) -> Batch | None:
-        """Send ``spec``'s host its observations; the batch sent (None when none was).
+    @staticmethod
+    def _moves(asked: _Asked, reply: Reply) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+        """The answers of ``reply`` that are legal moves: ``(indices of the items played,
+        their actions, {index: forfeit reason} of the others)``."""
+        items, masks = asked.items, asked.masks
+        n, count = len(items), masks.shape[1]
+        actions = np.fromiter(
+            (a if a is not None and 0 <= a < count else -1 for a in reply.actions), np.int64, n
+        )
+        legal = actions >= 0
+        at = np.flatnonzero(legal)
+        legal[at] = masks[at, actions[at]] != 0
+        reasons: dict[int, str] = {}
+        for i, (lv, seat) in enumerate(items):
+            reason = reply.errors.get(lv.slot(seat)) if reply.errors else None
+            if reason is None and not legal[i]:
+                reason = f"illegal action {reply.actions[i]}"
+            if reason is not None:
+                reasons[i] = reason
+                legal[i] = False
+        played = np.flatnonzero(legal)
+        return played, actions[played], reasons
 
-        ``items`` is left holding the games actually asked (the others ended).
-        """
+    def _send(self, spec: str, items: list[tuple[_Live, int]], ended: list) -> _Asked | None:
+        """Send ``spec``'s host its observations; what was asked (None when nothing was)."""
         host = self.hosts[spec]
-        if not host.alive and spec not in self._broken:
-            try:
-                host.start()
-                self._drops[spec].clear()
-            except HostError as exc:
-                self._broken[spec] = exc.reason
-        if spec in self._broken:
-            reason = self._broken[spec]
-            ended += [(lv, self._result(lv, (seat, reason))) for lv, seat in items]
+        if not self._start(spec):
+            self._forfeit_all(items, self._broken[spec], ended)
             return None
         resets, keep = [], []
         for lv, seat in items:
@@ -276,32 +341,36 @@ class Referee:
                 ended.append((lv, self._result(lv, (seat, reason))))
                 continue
             keep.append((lv, seat))
-        items[:] = keep
         if not keep:
             return None
         if self.recording and self.on_request is not None:
             self.on_request(spec, [(lv.sched.index, seat) for lv, seat in keep])
-        batch = self._batch(host.needs_text, keep, resets, self._drops.pop(spec, []))
+        rows, seats = _rows(keep)
+        batch = self._batch(host.needs_text, keep, rows, seats, resets, self._drops.pop(spec, []))
         try:
             host.send(batch)
         except HostError as exc:
-            ended += [(lv, self._result(lv, (seat, exc.reason))) for lv, seat in keep]
+            self._forfeit_all(keep, exc.reason, ended)
             return None
-        return batch
+        return _Asked(spec, keep, rows, batch.masks, host.generation)
 
-    @staticmethod
     def _batch(
-        needs_text: bool, items: list[tuple[_Live, int]], resets: list, drops: list
+        self,
+        needs_text: bool,
+        items: list[tuple[_Live, int]],
+        rows: np.ndarray,
+        seats: np.ndarray,
+        resets: list,
+        drops: list,
     ) -> Batch:
-        tensors = np.stack([lv.state.observation_tensor(seat) for lv, seat in items])
-        masks = np.stack([lv.state.legal_actions_mask() for lv, _ in items])
-        texts = [lv.state.render(seat) for lv, seat in items] if needs_text else None
+        assert self.boards is not None
+        boards = self.boards
         return Batch(
             resets,
             drops,
             [lv.slot(s) for lv, s in items],
-            [s for _, s in items],
-            tensors,
-            masks,
-            texts,
+            seats.tolist(),
+            boards.observations(rows, seats),
+            boards.legal_masks(rows),
+            boards.texts(rows, seats) if needs_text else None,
         )

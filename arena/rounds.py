@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from arena.ladder import Ladder, TournamentRow
+from arena.ladder import GameRow, Ladder, TournamentRow
 from arena.options import RunOptions
 from arena.schedule import SEEDINGS, ScheduledGame, pairings, rotations
 
@@ -110,7 +110,7 @@ def run_rounds(
     tournament: TournamentRow,
     *,
     options: RunOptions | None = None,
-    on_game: Callable[[dict[str, Any]], None] | None = None,
+    on_game: Callable[[GameRow], None] | None = None,
     on_round: Callable[[str], None] | None = None,
 ):
     """Play ``tournament`` (its config has a stopping rule) round by round until it stops.
@@ -286,7 +286,7 @@ def run_match(
     tournaments: Sequence[TournamentRow],
     *,
     options: RunOptions | None = None,
-    on_game: Callable[[dict[str, Any]], None] | None = None,
+    on_game: Callable[[GameRow], None] | None = None,
     on_round: Callable[[str], None] | None = None,
 ) -> MatchRun:
     """Play an SPRT match (one tournament per game, the same agents and test) in rounds.

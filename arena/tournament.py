@@ -26,7 +26,7 @@ from typing import Any
 
 import games
 from agents.base import check_agent
-from arena.ladder import Ladder, TournamentRow, game_key
+from arena.ladder import GameRow, Ladder, TournamentRow, game_key
 from arena.options import RunOptions, check_timeout
 from arena.players import DEFAULT_MOVE_TIMEOUT
 from arena.schedule import (
@@ -238,7 +238,7 @@ def run(
     tournament: TournamentRow,
     *,
     options: RunOptions | None = None,
-    on_game: Callable[[dict[str, Any]], None] | None = None,
+    on_game: Callable[[GameRow], None] | None = None,
     games: Sequence[ScheduledGame] | None = None,
 ) -> RunSummary:
     """Play the games of ``tournament`` not yet in the ladder, committing each chunk at once.
@@ -262,9 +262,11 @@ def run(
     executor = make_executor(config, options, log_path, work_dir, len(todo))
     try:
         with _StopFlag() as stop:
-            for rows in executor.run(todo, stop):
-                for row in rows:
-                    row["hashes"] = [config.hashes.get(s, "") for s in row["seats"]]
+            for played_rows in executor.run(todo, stop):
+                rows = [
+                    dataclasses.replace(row, hashes=[config.hashes.get(s, "") for s in row.seats])
+                    for row in played_rows
+                ]
                 played += ladder.record_games(tournament, rows)
                 if on_game is not None:
                     for row in rows:

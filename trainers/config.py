@@ -26,7 +26,10 @@ import games
 from trainers.shaping import potential_for
 from trainers.teacher import Teacher
 
-METHODS = ("ctde", "cadp", "ctedd")
+METHODS = ("ctde", "cadp", "ctedd", "mmd", "cfr_plus")
+FULL_WIDTH = ("mmd", "cfr_plus")
+"""Methods that solve the game on its enumerated information states (:mod:`trainers.full_width`)
+instead of self-play PPO; only for the OpenSpiel configuration of Liar's Dice."""
 CRITICS = ("global", "local")
 DISTILL_LOSSES = ("mse", "kl")
 RESUMABLE = ("total_decisions", "checkpoint_every", "eval_every", "eval_games", "threads")
@@ -58,8 +61,10 @@ class TrainConfig:
     """Game name (``arena games``)."""
     params: dict[str, Any] = field(default_factory=dict)
     """Game parameters; defaults fill the rest."""
-    method: Literal["ctde", "cadp", "ctedd"] = "ctde"
-    """``ctde`` (local actor, critic on the global state), ``cadp`` or ``ctedd``."""
+    method: Literal["ctde", "cadp", "ctedd", "mmd", "cfr_plus"] = "ctde"
+    """``ctde`` (local actor, critic on the global state), ``cadp`` or ``ctedd`` (self-play
+    PPO); ``mmd`` or ``cfr_plus`` (full width: a tabular solve over every information state,
+    then distilled into the actor; only games small enough to enumerate, the duel)."""
     critic: Literal["global", "local"] = "global"
     """``global``: the critic sees the global state (CTDE); ``local``: the acting seat's local
     observation only (the plain-critic baseline)."""
@@ -166,14 +171,34 @@ class TrainConfig:
     """``mse``: the squared distance between the global and local action distributions (the
     paper's ``L_D``); ``kl``: ``KL(global || local)``."""
     distill_lr: Positive = 1e-3
-    """Adam learning rate of the distillation at its start (annealed like ``lr``)."""
+    """Adam learning rate of the distillation at its start (annealed like ``lr``; full width:
+    annealed to 0 over each distillation's ``distill_epochs``)."""
     distill_batch: Count = 1024
-    """Samples per batch taken from the distillation buffer (oldest first)."""
+    """Samples per batch taken from the distillation buffer (oldest first; full width:
+    information states per minibatch)."""
     distill_iterations: Count = 4
     """Gradient steps on each batch taken from the buffer before the next one."""
+    # -- full width: MMD and CFR+ (trainers.full_width) -------------------------------------
+    tabular_iterations: Count = 2000
+    """Iterations of the tabular solver (each one exact, over every information state)."""
+    mmd_eta: Positive = 30.0
+    """MMD's step size ``eta``."""
+    mmd_alpha: NonNegative = 0.01
+    """MMD's weight ``alpha`` of the magnet ``rho`` (0: plain mirror descent)."""
+    mmd_magnet_every: Count0 = 10
+    """MMD iterations between magnet refreshes ``rho := pi`` (0: the magnet stays uniform)."""
+    distill_epochs: Count = 200
+    """Full width: passes over the information states in each distillation into the actor."""
+    distill_weighting: Literal["reach", "uniform"] = "reach"
+    """Full width: weight of each information state in the distillation's KL: the acting
+    seat's own reach probability under the tabular policy, or 1."""
+    distill_every: Count0 = 0
+    """Full width: iterations between distillations during the solve (each continues the
+    same actor; 0: only the final one); their NashConv goes to the metrics."""
     # -- bookkeeping -----------------------------------------------------------------------
     eval_every: Count0 = 50
-    """Updates between evaluations (0: only at the end)."""
+    """Updates between evaluations (0: only at the end); full width: iterations between
+    measurements of the tabular policy's NashConv."""
     eval_games: Count = 200
     """Games per evaluation opponent (random, heuristic)."""
     checkpoint_every: Count = 25
@@ -192,6 +217,8 @@ class TrainConfig:
         """Checks across fields (each field's type and range are checked before this)."""
         game = games.make(self.game, **self.params)
         object.__setattr__(self, "params", game.params)
+        if self.method in FULL_WIDTH:
+            _check_enumerable(self.method, game)
         if self.pool_prob + self.opponent_agent_prob > 1.0:
             raise ValueError(
                 f"pool_prob + opponent_agent_prob must not exceed 1, got {self.pool_prob} + "
@@ -245,6 +272,19 @@ class TrainConfig:
         return json.loads(json.dumps(dataclasses.asdict(self)))
 
 
+def _check_enumerable(method: str, game: games.Game) -> None:
+    """Refuse a full-width method on a game whose information states it cannot enumerate."""
+    from trainers.evaluate import is_openspiel_config
+
+    if not is_openspiel_config(game):
+        given = ", ".join(f"{k}={v}" for k, v in game.params.items())
+        raise ValueError(
+            f"method {method} enumerates every information state and only handles liars_dice "
+            f"in the OpenSpiel configuration (the duel: players=2, dice=1, sides=6, "
+            f"single_round); got {game.name} with {given}: use ctde, cadp or ctedd"
+        )
+
+
 def _named(field_name: str, check: Any, *args: Any) -> None:
     """Run ``check(*args)``; a ValueError it raises is raised again naming ``field_name``."""
     try:
@@ -258,6 +298,7 @@ def evaluation_columns(method: str, game: games.Game) -> tuple[str, ...]:
     from trainers.evaluate import is_openspiel_config
 
     prefixes = {"ctde": ("",), "cadp": ("", "cadp_c_", "cadp_d_"), "ctedd": ("", "global_")}
+    prefixes |= {name: ("",) for name in FULL_WIDTH}
     exact = is_openspiel_config(game)
     columns: list[str] = []
     for prefix in prefixes[method]:

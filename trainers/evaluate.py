@@ -143,15 +143,17 @@ def evaluate(
     games: int,
     seed: int,
     opponents: Sequence[str] = ("random", "heuristic"),
+    with_nash_conv: bool = True,
 ) -> dict[str, float]:
     """Win rates against each opponent (``win_vs_NAME``) with their 95% Wilson intervals
-    (``win_vs_NAME_low``, ``win_vs_NAME_high``), and NashConv in the OpenSpiel configuration."""
+    (``win_vs_NAME_low``, ``win_vs_NAME_high``), and NashConv in the OpenSpiel configuration
+    (unless ``with_nash_conv`` is false: a caller that has it already)."""
     out: dict[str, float] = {}
     for opponent in opponents:
         result = win_rate(actor, game, opponent, games, seed)
         out[f"win_vs_{opponent}"] = result.rate
         out[f"win_vs_{opponent}_low"] = result.low
         out[f"win_vs_{opponent}_high"] = result.high
-    if is_openspiel_config(game):
+    if with_nash_conv and is_openspiel_config(game):
         out["nash_conv"] = nash_conv(actor)
     return out

@@ -48,7 +48,7 @@ class DuelTree:
     liar_value: np.ndarray
 
 
-def _deal_states(deal: tuple[int, int], tree_seqs: Sequence[tuple[int, ...]]) -> list[State]:
+def deal_states(deal: tuple[int, int], tree_seqs: Sequence[tuple[int, ...]]) -> list[State]:
     """The decision states of one deal, one per bid sequence (built parent before child)."""
     root = our_game().new_initial_state()
     for die in deal:
@@ -89,7 +89,7 @@ def duel_tree() -> DuelTree:
     child = np.full((len(seqs), game.liar), -1, dtype=np.int64)
     for k, seq in enumerate(seqs[1:], start=1):
         child[index[seq[:-1]], seq[-1]] = k
-    states = _deal_states((0, 0), seqs)
+    states = deal_states((0, 0), seqs)
     player = np.array([s.current_player() for s in states])
     last = np.array([s[-1] if s else -1 for s in seqs])
     liar_value = _liar_returns()[:, :, last, player].transpose(2, 0, 1)
@@ -111,7 +111,7 @@ def duel_policy(policy: StateLogits, tree: DuelTree) -> np.ndarray:
     mask = torch.from_numpy(tree.legal)
     for d0, d1 in np.ndindex(6, 6):
         with torch.no_grad():
-            logits = policy(_deal_states((d0, d1), tree.seqs))
+            logits = policy(deal_states((d0, d1), tree.seqs))
             out[:, d0, d1] = masked_log_softmax(logits, mask).double().exp().numpy()
     return out / out.sum(axis=-1, keepdims=True)  # renormalised in float64, like the bridge
 

@@ -4,7 +4,9 @@ A method (CTDE, CADP, CTEDD) is a :class:`Method`: it must say how to build its 
 that actor gives logits during the PPO update; every other hook has a default that a method
 overrides only where it differs (CADP collects every seat's view and adds its pruning loss,
 CTEDD collects with its global policy, has two phases and ships the distilled actor).
-:func:`trainers.loop.train` finds the method of a config with :func:`get_method`.
+:func:`trainers.loop.train` finds the method of a config with :func:`get_method`. The
+full-width methods (``mmd``, ``cfr_plus``: :data:`trainers.config.FULL_WIDTH`) are no PPO
+methods; :func:`trainers.full_width.train_full_width` runs them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import ClassVar
 from torch import nn
 
 from games.core import Game
-from trainers.config import METHODS, TrainConfig
+from trainers.config import FULL_WIDTH, METHODS, TrainConfig
 from trainers.ppo import ActorFn
 from trainers.rollout import Batch
 from trainers.run import Run
@@ -84,6 +86,10 @@ def get_method(name: str) -> Method:
         from trainers.ctedd import CTEDD
 
         return CTEDD()
+    if name in FULL_WIDTH:
+        raise ValueError(
+            f"method {name!r} is not self-play PPO: trainers.full_width.train_full_width runs it"
+        )
     if name in METHODS:
         raise ValueError(f"method {name!r} is not available yet: use ctde, cadp or ctedd")
     raise ValueError(f"unknown method {name!r}: methods are {', '.join(METHODS)}")

@@ -8,7 +8,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import games
 from arena.cli.common import (
@@ -22,6 +22,9 @@ from arena.cli.common import (
 )
 from arena.cli.options import add_run_options, run_options, warn_without_sandbox
 from arena.schedule import FORMATS
+
+if TYPE_CHECKING:
+    from arena.ladder import GameRow
 
 DEFAULT_TOURNAMENT = {
     "game": "liars_dice",
@@ -205,9 +208,9 @@ def run_with_progress(ladder, row, options, quiet: bool):
         dynamic_ncols=True,
     )
 
-    def on_game(game_row: dict[str, Any]) -> None:
-        seats = game_row["seats"]
-        elo.update([[seats[s] for s in group] for group in game_row["ranking"]])
+    def on_game(game_row: GameRow) -> None:
+        seats = game_row.seats
+        elo.update([[seats[s] for s in group] for group in game_row.ranking])
         leaders = sorted(elo.ratings().items(), key=lambda kv: -kv[1])[:3]
         bar.set_postfix_str(", ".join(f"{a} {r:.0f}" for a, r in leaders), refresh=False)
         bar.update(1)

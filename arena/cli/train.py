@@ -19,10 +19,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     2). Ctrl-C or SIGTERM writes a checkpoint and exits with 128 + the signal's number; a
     diverged run (a NaN loss) stops with exit status 1, keeping the last good checkpoint.
     """
+    from trainers.config import FULL_WIDTH
     from trainers.guards import NonFiniteError
     from trainers.loop import train
 
     cfg, out = _train_config(args)
+    if cfg.method in FULL_WIDTH:
+        return _train_full_width(cfg, out, args)
     if cfg.budget_note:
         print(f"note: {cfg.budget_note}", file=sys.stderr)
     try:
@@ -46,6 +49,37 @@ def cmd_train(args: argparse.Namespace) -> int:
     package = out / "agent"
     print(f"trained {run.decisions:,} decisions in {run.wall:.0f}s; package: {package}")
     print(f"metrics: {out / 'metrics.csv'}; curves: {out / 'curves.png'}")
+    if args.ladder:
+        return _place_on_ladder(str(package), cfg, args)
+    return 0
+
+
+def _train_full_width(cfg, out: Path, args: argparse.Namespace) -> int:
+    """A full-width method (MMD, CFR+ on the duel): solve, distil, export. A stop signal ends
+    the solve early; the policy reached is still distilled and exported."""
+    from trainers.full_width import train_full_width
+
+    if args.resume:
+        raise UsageError(f"--resume: method {cfg.method} runs do not resume (they take minutes)")
+    if (out / "metrics.csv").exists():
+        raise UsageError(f"{out} already holds a run's metrics: give another --out")
+    run = train_full_width(cfg, out, progress=not args.quiet)
+    package = out / "agent"
+    iterations = run.solver.iteration
+    evaluation = run.evaluation
+    print(
+        f"{iterations:,} {cfg.method} iterations in {run.wall:.0f}s: tabular NashConv "
+        f"{evaluation['tabular_nash_conv']:.4f}, distilled actor {evaluation['nash_conv']:.4f}; "
+        f"package: {package}"
+    )
+    print(f"metrics: {out / 'metrics.csv'}; curves: {out / 'curves.png'}")
+    if run.stopped:
+        print(
+            f"{run.stopped}: stopped after iteration {iterations:,} of "
+            f"{cfg.tabular_iterations:,} (full-width runs do not resume: run again)",
+            file=sys.stderr,
+        )
+        return 128 + int(getattr(signal, run.stopped))
     if args.ladder:
         return _place_on_ladder(str(package), cfg, args)
     return 0
@@ -229,7 +263,8 @@ def add_parsers(sub) -> None:
     """Register ``train`` and ``exploitability`` on the ``arena`` sub-command parser."""
     p = sub.add_parser(
         "train",
-        help="train an agent by self-play (CTDE, CADP, CTEDD) and export its package",
+        help="train an agent (self-play CTDE, CADP, CTEDD; full-width MMD, CFR+ on the duel) "
+        "and export its package",
         description=(
             "Train from a TOML config (a path, or the name of a shipped config: "
             "liars_dice_duel_ctde, liars_dice_ctde, skull_ctde, ...). Metrics go to "

@@ -17,7 +17,7 @@ code, the sha256 of the package's files for a package or ``zoo:NAME``), shown as
 """
 
 from arena.ladder.rows import (
-    ROW_KEYS,
+    GAME_COLUMNS,
     GameRow,
     LadderConflict,
     TournamentRow,
@@ -29,8 +29,8 @@ from arena.ladder.schema import MIGRATIONS, SCHEMA, SCHEMA_V1, SCHEMA_VERSION, s
 from arena.ladder.store import Ladder
 
 __all__ = [
+    "GAME_COLUMNS",
     "MIGRATIONS",
-    "ROW_KEYS",
     "SCHEMA",
     "SCHEMA_V1",
     "SCHEMA_VERSION",

@@ -6,16 +6,17 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from arena.ladder.schema import COLUMNS
 
-ROW_KEYS = tuple(
+GAME_COLUMNS = tuple(
     k for k in COLUMNS["games"] if k not in ("id", "tournament_id", "agent_ids", "finished_at")
 )
-"""The keys of a game row given to :meth:`Ladder.record_games` (``hashes`` is optional)."""
+"""The columns a :class:`GameRow` fills (``idx`` is its ``index``)."""
 
 
 JSON_COLUMNS = ("seeds", "seats", "agent_ids", "returns", "ranking", "forfeits", "history")
@@ -70,15 +71,37 @@ class TournamentRow:
 
 @dataclass(frozen=True)
 class GameRow:
-    """A game as stored (JSON columns decoded).
+    """One played game: the record the referee makes (:func:`arena.referee.row_of`), the
+    executors carry back, the driver gives the ladder (:meth:`Ladder.record_games`) and the ladder
+    returns (:meth:`Ladder.games`) to the reports, the replays and the TUI.
 
-    ``seats`` are the agent specs as written; ``agents`` are their identity labels (the spec,
-    plus ``@`` and 8 hex digits of the package's content hash for a package): ratings and
-    tables key on ``agents``, so a retrained package at the same path is a new agent.
+    ``seats`` are the agent specs as written; ``hashes`` their content hashes
+    (:func:`agents.content_hash.spec_hash`), added by the driver (the ladder computes them when
+    None); ``agents`` their identity labels (the spec, plus ``@`` and 8 hex digits of the
+    package's content hash for a package): ratings and tables key on ``agents``, so a retrained
+    package at the same path is a new agent. ``tournament`` and ``game_key`` are filled by the
+    ladder for the games it returns.
+
+    Attributes:
+        index: position in the schedule (unique in its tournament).
+        pairing: index of its table in the tournament's pairings.
+        deal_index: which deal of the pairing.
+        rotation: which cyclic rotation of the table.
+        deal: seed of the chance stream.
+        seeds: per-seat agent seeds.
+        seats: the agent spec in each seat.
+        returns: per seat, summing to zero.
+        ranking: tie groups of seats, best first.
+        winner: the single best seat, or None when several tie at the top.
+        moves: decisions made (chance nodes not counted).
+        duration: wall-clock seconds.
+        forfeits: ``[seat, reason]`` pairs.
+        history: every action of the game, chance outcomes included.
+        hashes: each seat's content hash (``""`` for code), or None until the driver adds them.
+        tournament: the tournament's name (``""`` before the game is stored).
+        game_key: its configuration key (:func:`game_key`; ``""`` before it is stored).
     """
 
-    tournament: str
-    game_key: str
     index: int
     pairing: int
     deal_index: int
@@ -93,12 +116,45 @@ class GameRow:
     duration: float
     forfeits: list[list[Any]]
     history: list[int]
-    agents: list[str] = field(default_factory=list)
-    """The identity label of the agent in each seat (:func:`agent_label`); default the seats."""
+    hashes: list[str] | None = None
+    tournament: str = ""
+    game_key: str = ""
+    agents: list[str] = field(init=False, compare=False)
+    """The identity label of the agent in each seat (:func:`agent_label`); the seats while the
+    hashes are unknown. Derived from ``seats`` and ``hashes``."""
 
     def __post_init__(self) -> None:
-        if not self.agents:
-            object.__setattr__(self, "agents", list(self.seats))
+        if self.hashes is None:
+            agents = list(self.seats)
+        elif len(self.hashes) != len(self.seats):
+            raise ValueError(
+                f"game {self.index}: hashes must be one per seat; got {self.hashes!r} for "
+                f"{self.seats!r}"
+            )
+        else:
+            agents = [agent_label(s, h) for s, h in zip(self.seats, self.hashes, strict=True)]
+        object.__setattr__(self, "agents", agents)
+
+    def columns(self) -> dict[str, Any]:
+        """The ladder columns of :data:`GAME_COLUMNS` (JSON columns not yet encoded)."""
+        return {k: getattr(self, "index" if k == "idx" else k) for k in GAME_COLUMNS}
+
+
+def stored_game(r: Sequence[Any], hashes: dict[int, str]) -> GameRow:
+    """The game of a ladder row ``(tournament name, game key, *GAME_COLUMNS, agent_ids)``.
+
+    Args:
+        r: the selected values (JSON columns still encoded).
+        hashes: every agent's content hash, by agent id.
+    """
+    name, key, *values, agent_ids = r
+    cols = dict(zip(GAME_COLUMNS, values, strict=True))
+    for k in JSON_COLUMNS:
+        if k in cols:
+            cols[k] = json.loads(cols[k])
+    cols["index"] = cols.pop("idx")
+    seat_hashes = [hashes[i] for i in json.loads(agent_ids)]
+    return GameRow(**cols, hashes=seat_hashes, tournament=name, game_key=key)
 
 
 def differences(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from arena.ladder.rows import (
+    GAME_COLUMNS,
     HEX64,
     JSON_COLUMNS,
-    ROW_KEYS,
     SAME_GAME,
     GameRow,
     LadderConflict,
@@ -22,6 +22,7 @@ from arena.ladder.rows import (
     agent_label,
     default_db_path,
     differences,
+    stored_game,
 )
 from arena.ladder.schema import connect, connect_readonly, open_schema
 
@@ -173,17 +174,17 @@ class Ladder:
         ).fetchall()
         return {r[0] for r in rows}
 
-    def record_game(self, tournament: TournamentRow, row: dict[str, Any]) -> bool:
+    def record_game(self, tournament: TournamentRow, row: GameRow) -> bool:
         """Commit one finished game at once; False if that same game was already recorded."""
         return self.record_games(tournament, [row]) == 1
 
-    def record_games(self, tournament: TournamentRow, rows: Iterable[dict[str, Any]]) -> int:
+    def record_games(self, tournament: TournamentRow, rows: Iterable[GameRow]) -> int:
         """Commit finished games in one transaction: all of them are stored, or none.
 
         Args:
             tournament: their tournament.
-            rows: game rows (:data:`ROW_KEYS`, and ``hashes``: each seat's
-                :func:`content_hash`, computed here when absent).
+            rows: the games (:func:`arena.referee.row_of`); a row's ``hashes`` (each seat's
+                content hash) are computed here when None.
 
         Returns:
             How many games were new; a game already recorded identically is skipped.
@@ -202,29 +203,29 @@ class Ladder:
                 new += self._insert_game(tournament, {**cols, "agent_ids": ids})
         return new
 
-    def _prepare(
-        self, tournament: TournamentRow, row: dict[str, Any]
-    ) -> tuple[dict[str, Any], list[str]]:
+    def _prepare(self, tournament: TournamentRow, row: GameRow) -> tuple[dict[str, Any], list[str]]:
         """The row's columns (not yet JSON-encoded) and its seats' hashes, checked."""
-        missing = [k for k in ROW_KEYS if k not in row]
-        unknown = sorted(set(row) - set(ROW_KEYS) - {"hashes"})
-        if missing or unknown:
+        if not isinstance(row, GameRow):
             raise ValueError(
-                f"tournament {tournament.name!r}: a game row needs exactly the keys "
-                f"{', '.join(ROW_KEYS)} (and optionally hashes); missing {missing}, "
-                f"unknown {unknown}"
+                f"tournament {tournament.name!r}: a game is a GameRow (arena.referee.row_of), "
+                f"not a {type(row).__name__}"
             )
-        seats = list(row["seats"])
-        hashes = row.get("hashes")
-        hashes = [self._hash_of(s) for s in seats] if hashes is None else list(hashes)
+        seats = list(row.seats)
+        sizes = {len(seats), len(row.seeds), len(row.returns)}
+        if len(sizes) != 1:
+            raise ValueError(
+                f"tournament {tournament.name!r}, game {row.index}: seats, seeds and returns "
+                f"must have one entry per seat; got {seats!r}, {row.seeds!r}, {row.returns!r}"
+            )
+        hashes = [self._hash_of(s) for s in seats] if row.hashes is None else list(row.hashes)
         if len(hashes) != len(seats) or not all(
             isinstance(h, str) and (h == "" or HEX64.match(h)) for h in hashes
         ):
             raise ValueError(
-                f"tournament {tournament.name!r}, game {row['idx']}: hashes must be one per "
+                f"tournament {tournament.name!r}, game {row.index}: hashes must be one per "
                 f"seat, each '' or 64 lowercase hex digits; got {hashes!r} for {seats!r}"
             )
-        return {k: row[k] for k in ROW_KEYS}, hashes
+        return row.columns(), hashes
 
     def _insert_game(self, tournament: TournamentRow, cols: dict[str, Any]) -> int:
         """Insert one game (in a transaction): 1 if new, 0 if the same game is there."""
@@ -259,24 +260,19 @@ class Ladder:
         return list(self._iter_games(tournament, key))
 
     def _iter_games(self, tournament: str | None, key: str | None) -> Iterator[GameRow]:
-        labels = self._labels()
+        hashes = self._content_hashes()
         sql = (
-            "SELECT t.name, t.game_key, g.idx, g.pairing, g.deal_index, g.rotation, g.deal,"
-            " g.seeds, g.seats, g.returns, g.ranking, g.winner, g.moves, g.duration,"
-            " g.forfeits, g.history, g.agent_ids"
+            f"SELECT t.name, t.game_key, {', '.join('g.' + c for c in GAME_COLUMNS)}, g.agent_ids"
             " FROM games g JOIN tournaments t ON t.id = g.tournament_id"
             " WHERE (? IS NULL OR t.name = ?) AND (? IS NULL OR t.game_key = ?)"
             " ORDER BY t.id, g.idx"
         )
         for r in self.conn.execute(sql, (tournament, tournament, key, key)):
-            decoded = [json.loads(r[i]) for i in (7, 8, 9, 10)]
-            agents = [labels[i] for i in json.loads(r[16])]
-            yield GameRow(*r[:7], *decoded, *r[11:14], json.loads(r[14]), json.loads(r[15]), agents)
+            yield stored_game(r, hashes)
 
-    def _labels(self) -> dict[int, str]:
-        """Every agent's identity label, by id (computed, so version-1 ladders read too)."""
-        rows = self.conn.execute("SELECT id, spec, content_hash FROM agents").fetchall()
-        return {i: agent_label(spec, digest) for i, spec, digest in rows}
+    def _content_hashes(self) -> dict[int, str]:
+        """Every agent's content hash, by id."""
+        return dict(self.conn.execute("SELECT id, content_hash FROM agents").fetchall())
 
     def game_keys(self) -> list[str]:
         """Every game configuration with recorded games."""

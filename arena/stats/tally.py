@@ -215,9 +215,7 @@ def _parse_game(text: str, agents: dict[int, tuple[str, str]]) -> GameKey:
 
 
 _EDGE_SQL = """
-SELECT t.name, t.game_key, g.idx, g.pairing, g.deal_index, g.rotation, g.deal, g.seeds,
-       g.seats, g.returns, g.ranking, g.winner, g.moves, g.duration, g.forfeits, g.history,
-       g.agent_ids
+SELECT t.name, t.game_key, {columns}, g.agent_ids
 FROM games g JOIN tournaments t ON t.id = g.tournament_id
 WHERE t.game_key = ? AND (? IS NULL OR t.name = ?)
 ORDER BY t.id {order}, g.idx {order} LIMIT 1
@@ -227,20 +225,15 @@ ORDER BY t.id {order}, g.idx {order} LIMIT 1
 def edge_games(ladder, key: str, tournament: str | None = None) -> list:
     """The first and the last game (in ladder order) of configuration ``key``, as
     :class:`arena.ladder.GameRow` objects, without reading the others."""
-    from arena.ladder import GameRow, agent_label
+    from arena.ladder.rows import GAME_COLUMNS, stored_game
 
-    labels = {
-        i: agent_label(spec, digest)
-        for i, spec, digest in ladder.conn.execute("SELECT id, spec, content_hash FROM agents")
-    }
+    hashes = dict(ladder.conn.execute("SELECT id, content_hash FROM agents").fetchall())
+    columns = ", ".join("g." + c for c in GAME_COLUMNS)
     out = []
     for order in ("ASC", "DESC"):
-        r = ladder.conn.execute(_EDGE_SQL.format(order=order), (key, tournament, tournament))
-        r = r.fetchone()
+        sql = _EDGE_SQL.format(columns=columns, order=order)
+        r = ladder.conn.execute(sql, (key, tournament, tournament)).fetchone()
         if r is None:
             return []
-        decoded = [json.loads(r[i]) for i in (7, 8, 9, 10)]
-        agents = [labels[i] for i in json.loads(r[16])]
-        extra = (json.loads(r[14]), json.loads(r[15]), agents)
-        out.append(GameRow(*r[:7], *decoded, *r[11:14], *extra))
+        out.append(stored_game(r, hashes))
     return out[:1] if out[0] == out[1] else out

@@ -214,7 +214,16 @@ class GameSession:
             return self.tournament
         config = self.config
         seats = list(config.seats)
-        sched = ScheduledGame(0, 0, 0, 0, tuple(seats), self.deal, self.agent_seeds)
+        # the only game of a one-game tournament, with the seeds it was played with
+        sched = ScheduledGame(
+            index=0,
+            pairing=0,
+            deal_index=0,
+            rotation=0,
+            seats=tuple(seats),
+            deal=self.deal,
+            seeds=self.agent_seeds,
+        )
         info = {"kind": "play", "game": config.game, "params": config.params, "agents": seats}
         with Ladder(config.db) as ladder:
             name = play_name()

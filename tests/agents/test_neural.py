@@ -9,7 +9,7 @@ from safetensors import safe_open
 from torch import nn
 
 import games
-from agents.base import AgentSpecError
+from agents.base import AgentSpecError, act_arrays, act_many
 from agents.neural import (
     ActorConfig,
     MLPActor,
@@ -19,6 +19,7 @@ from agents.neural import (
     masked_softmax,
 )
 from agents.package import WEIGHTS_FILE, save_package
+from agents.random import RandomAgent
 from games.core import Game, Observation
 from tests.games.helpers import decision_observations
 
@@ -195,6 +196,38 @@ def test_seeded_sampling_is_reproducible():
     assert all(o.legal_mask[a] == 1 for o, a in zip(observations, first, strict=True))
 
 
+def test_act_arrays_answers_copies_from_the_arrays_as_act_many_does():
+    """The host's path: copies of one network get the stacked arrays in ONE forward pass, and
+    draw exactly what act_many (one Observation per row) draws; other agents fall back."""
+    actor = make_actor(seed=5, hidden=(4,))
+    observations = decision_observations(GAME, 60, seed=3)
+    tensors = np.stack([o.tensor for o in observations])
+    masks = np.stack([o.legal_mask for o in observations])
+    players = [o.player for o in observations]
+
+    def copies() -> list[NeuralAgent]:
+        return [make_agent(actor, seed=s) for s in range(len(observations))]
+
+    calls: list[int] = []
+    handle = actor.register_forward_hook(lambda module, args, out: calls.append(len(args[0])))
+    try:
+        fast = act_arrays(copies(), players, tensors, masks)
+    finally:
+        handle.remove()
+    assert calls == [len(observations)]
+    assert fast == act_many(copies(), observations)
+    assert len(set(fast)) > 1
+
+    def mixed() -> list:
+        agents = copies()
+        for i in (0, 7):
+            agents[i] = RandomAgent()
+            agents[i].reset(GAME, 0, 100 + i)
+        return agents
+
+    assert act_arrays(mixed(), players, tensors, masks) == act_many(mixed(), observations)
+
+
 def test_sampling_follows_the_policy():
     actor = make_actor(seed=6, hidden=(4,))
     obs = decision_observations(GAME, 1, seed=4)[0]
@@ -204,13 +237,15 @@ def test_sampling_follows_the_policy():
     np.testing.assert_allclose(freq, agent.policy(obs), atol=0.015)
 
 
-def test_acting_leaves_torch_threads_and_actor_alone():
+def test_acting_leaves_torch_threads_and_actor_alone(monkeypatch):
     actor = make_actor()
     actor.train()
     threads = torch.get_num_threads()
+    asked = []  # tests/conftest.py makes set_num_threads a no-op: record calls instead
+    monkeypatch.setattr(torch, "set_num_threads", asked.append)
     agent = make_agent(actor)
     agent.act_batch(decision_observations(GAME, 10))
-    assert torch.get_num_threads() == threads
+    assert torch.get_num_threads() == threads and asked == []
     assert actor.training and all(p.requires_grad for p in actor.parameters())
 
 

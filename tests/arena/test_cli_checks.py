@@ -15,7 +15,7 @@ import pytest
 
 from arena import tournament as tour
 from arena.cli import main
-from arena.ladder import Ladder, game_key
+from arena.ladder import GameRow, Ladder, game_key
 from arena.logs import logs_dir, write_crash_log
 
 SKULL = ["tournament", "skull", "--agents", "random,heuristic", "--isolation", "none"]
@@ -261,23 +261,23 @@ def test_crash_logs_never_overwrite_each_other(tmp_path, monkeypatch):
 
 
 # -- ladder, report, export: read-only --------------------------------------------------------
-def _game(idx: int, seats: list[str], winner: int) -> dict:
-    return {
-        "idx": idx,
-        "pairing": 0,
-        "deal_index": idx // 2,
-        "rotation": idx % 2,
-        "deal": 7,
-        "seeds": [1, 2],
-        "seats": seats,
-        "returns": [1.0, -1.0] if winner == 0 else [-1.0, 1.0],
-        "ranking": [[winner], [1 - winner]],
-        "winner": winner,
-        "moves": 5,
-        "duration": 0.01,
-        "forfeits": [],
-        "history": [1, 2, 3, 4, 5],
-    }
+def _game(idx: int, seats: list[str], winner: int) -> GameRow:
+    return GameRow(
+        index=idx,
+        pairing=0,
+        deal_index=idx // 2,
+        rotation=idx % 2,
+        deal=7,
+        seeds=[1, 2],
+        seats=seats,
+        returns=[1.0, -1.0] if winner == 0 else [-1.0, 1.0],
+        ranking=[[winner], [1 - winner]],
+        winner=winner,
+        moves=5,
+        duration=0.01,
+        forfeits=[],
+        history=[1, 2, 3, 4, 5],
+    )
 
 
 @pytest.fixture

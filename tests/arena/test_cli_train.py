@@ -22,7 +22,14 @@ TINY = ["total_decisions=2000", "num_envs=16", "steps_per_env=16", "eval_every=0
 TINY += ["checkpoint_every=2", "actor_hidden=[16]", "critic_hidden=[16]"]
 
 
-def test_placement_prints_its_configuration_and_marks_the_new_agent(tmp_path, capsys):
+def test_placement_prints_its_configuration_and_marks_the_new_agent(tmp_path, capsys, monkeypatch):
+    from arena.cli import options
+    from trainers import evaluate
+
+    monkeypatch.setattr(options, "default_workers", lambda: 1)  # 8 games: one worker is enough
+    # the final evaluation's exact NashConv (tests/games/test_openspiel.py) is not what this
+    # test is about: a known value instead of 8 s of tree walking
+    monkeypatch.setattr(evaluate, "nash_conv", lambda actor: 1.5)
     argv = ["train", "liars_dice_duel_ctde", "--out", str(tmp_path / "run"), "--quiet"]
     for item in TINY:
         argv += ["--set", item]
@@ -56,8 +63,10 @@ SKULL = [
     "minibatches=1",
     "pool_size=2",
     "snapshot_every=2",
+    "threads=1",
 ]
-"""Skull at 3 seats, 64 decisions an update, tiny networks (no NashConv at the evaluation)."""
+"""Skull at 3 seats, 64 decisions an update, tiny networks (no NashConv at the evaluation), one
+torch thread (as tests/conftest.py gives the runs in this process)."""
 
 
 def train_argv(out: Path, *settings: str) -> list[str]:

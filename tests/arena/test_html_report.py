@@ -11,7 +11,7 @@ import pytest
 
 from agents.content_hash import spec_hash
 from agents.zoo import zoo_path
-from arena import html_report
+from arena import html_data, html_report
 from arena.cli import main
 from arena.ladder import Ladder
 from tests.arena.test_records import DUEL, play
@@ -84,10 +84,10 @@ def test_the_page_has_ratings_heatmap_seats_curves_and_games(page):
 def test_sampling_is_seeded_and_keeps_game_order(ladder_db):
     with Ladder(ladder_db, readonly=True) as ladder:
         rows = ladder.games()
-    first = html_report.sample_games(rows, 4)
-    assert first == html_report.sample_games(rows, 4)
+    first = html_data.sample_games(rows, 4)
+    assert first == html_data.sample_games(rows, 4)
     assert [r.index for r in first] == sorted(r.index for r in first)
-    assert html_report.sample_games(rows, 50) == rows
+    assert html_data.sample_games(rows, 50) == rows
 
 
 def test_training_curves_of_a_package_that_carries_them(tmp_path):
@@ -100,10 +100,10 @@ def test_training_curves_of_a_package_that_carries_them(tmp_path):
         "broken": "not a curve",
     }
     (pkg / "agent.json").write_text(json.dumps(manifest))
-    curves = html_report.package_curves(str(pkg), spec_hash(str(pkg)))
+    curves = html_data.package_curves(str(pkg), spec_hash(str(pkg)))
     assert set(curves) == {"win_vs_random", "nash_conv"}
     assert curves["nash_conv"][2] == (200.0, 0.1)
-    assert html_report.package_curves(str(pkg), "0" * 64) == {}  # another package was rated
+    assert html_data.package_curves(str(pkg), "0" * 64) == {}  # another package was rated
     svg = html_report.curve_svg("pkg@12345678", "nash_conv", curves["nash_conv"])
     assert "<polyline" in svg and "pkg@12345678: nash_conv" in svg
 
@@ -183,10 +183,10 @@ def test_the_page_renders_and_a_click_moves_the_replay(page):
 
 def test_stored_probabilities_keep_the_likeliest_moves_and_the_played_one():
     dist = [(a, f"m{a}", p) for a, p in enumerate([0.5, 0.3, *[0.2 / 20] * 20])]
-    shown = html_report.shown_probabilities(dist, played=21)
+    shown = html_data.shown_probabilities(dist, played=21)
     assert len(shown["q"]) == 13 and shown["q"][-1] == ["m21", 0.01, 1]
     assert shown["r"] == 9 and shown["rp"] == pytest.approx(0.09)
-    assert html_report.shown_probabilities(dist[:2], played=0) == {
+    assert html_data.shown_probabilities(dist[:2], played=0) == {
         "q": [["m0", 0.5, 1], ["m1", 0.3, 0]]
     }
 

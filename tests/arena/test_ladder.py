@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import sqlite3
+from dataclasses import FrozenInstanceError, replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from arena.ladder import (
     SCHEMA,
     SCHEMA_V1,
     SCHEMA_VERSION,
+    GameRow,
     Ladder,
     LadderConflict,
     agent_label,
@@ -25,28 +28,25 @@ H2 = "2" * 64
 KEY = 'skull{"players":2}'
 
 
-def game_row(idx: int, seats=("a", "b"), winner: int = 0, hashes=None) -> dict:
+def game_row(idx: int, seats=("a", "b"), winner: int = 0, hashes=None) -> GameRow:
     """A finished two-seat game; the winner returns 1, the loser -1."""
-    returns = [1.0 if s == winner else -1.0 for s in range(len(seats))]
-    row = {
-        "idx": idx,
-        "pairing": 0,
-        "deal_index": idx,
-        "rotation": 0,
-        "deal": 1000 + idx,
-        "seeds": [idx, idx + 1],
-        "seats": list(seats),
-        "returns": returns,
-        "ranking": [[winner], [1 - winner]],
-        "winner": winner,
-        "moves": 7,
-        "duration": 0.25,
-        "forfeits": [],
-        "history": [1, 2, 3],
-    }
-    if hashes is not None:
-        row["hashes"] = list(hashes)
-    return row
+    return GameRow(
+        index=idx,
+        pairing=0,
+        deal_index=idx,
+        rotation=0,
+        deal=1000 + idx,
+        seeds=[idx, idx + 1],
+        seats=list(seats),
+        returns=[1.0 if s == winner else -1.0 for s in range(len(seats))],
+        ranking=[[winner], [1 - winner]],
+        winner=winner,
+        moves=7,
+        duration=0.25,
+        forfeits=[],
+        history=[1, 2, 3],
+        hashes=None if hashes is None else list(hashes),
+    )
 
 
 def new_ladder(path: Path, name: str = "t") -> tuple[Ladder, object]:
@@ -87,11 +87,11 @@ def make_v1_ladder(path: Path) -> None:
             (
                 idx,
                 idx,
-                row["deal"],
-                json.dumps(row["seeds"]),
-                json.dumps(row["seats"]),
-                json.dumps(row["returns"]),
-                json.dumps(row["ranking"]),
+                row.deal,
+                json.dumps(row.seeds),
+                json.dumps(row.seats),
+                json.dumps(row.returns),
+                json.dumps(row.ranking),
                 winner,
             ),
         )
@@ -196,7 +196,7 @@ def test_record_games_counts_new_games_and_skips_exact_duplicates(tmp_path):
     ladder, t = new_ladder(tmp_path / "l.db")
     rows = [game_row(0, hashes=["", ""]), game_row(1, winner=1, hashes=["", ""])]
     assert ladder.record_games(t, rows) == 2
-    again = [{**r, "duration": 9.0} for r in rows]  # timing is not part of the game
+    again = [replace(r, duration=9.0) for r in rows]  # timing is not part of the game
     assert ladder.record_games(t, again) == 0
     assert ladder.record_game(t, game_row(2, hashes=["", ""])) is True
     assert ladder.record_game(t, game_row(2, hashes=["", ""])) is False
@@ -239,10 +239,10 @@ def test_a_not_null_column_we_do_not_fill_fails_loudly(tmp_path):
 
 def test_malformed_rows_are_refused(tmp_path):
     ladder, t = new_ladder(tmp_path / "l.db")
-    with pytest.raises(ValueError, match=r"missing \['history'\]"):
-        ladder.record_game(t, {k: v for k, v in game_row(0).items() if k != "history"})
-    with pytest.raises(ValueError, match=r"unknown \['colour'\]"):
-        ladder.record_game(t, {**game_row(0), "colour": "red"})
+    with pytest.raises(ValueError, match="a game is a GameRow"):
+        ladder.record_game(t, game_row(0).columns())  # the old dict shape
+    with pytest.raises(ValueError, match="one entry per seat"):
+        ladder.record_game(t, replace(game_row(0), seeds=[1]))
     with pytest.raises(ValueError, match="one per seat"):
         ladder.record_game(t, game_row(0, hashes=[""]))
     with pytest.raises(ValueError, match="64 lowercase hex"):
@@ -380,3 +380,25 @@ def test_rows_without_hashes_hash_the_package_once(tmp_path):
         assert [g.agents for g in ro.games()] == [["random", f"{spec}@{digest[:8]}"]] * 2
     assert agent_label(spec, digest) == f"{spec}@{digest[:8]}"
     assert agent_label("random", "") == "random"
+
+
+def test_the_referee_record_is_what_the_ladder_stores_and_returns(tmp_path):
+    from arena.match import MatchResult
+    from arena.referee import row_of
+    from arena.schedule import ScheduledGame
+
+    sched = ScheduledGame(3, 1, 2, 1, ("a", "b"), 99, (5, 6))
+    row = row_of(sched, MatchResult.of([-1.0, 1.0], 4, 0.5, (), [1, 2, 3]))
+    assert isinstance(row, GameRow) and row.hashes is None and row.agents == ["a", "b"]
+    assert (row.index, row.deal, row.seeds) == (3, 99, [5, 6])
+    assert (row.winner, row.ranking) == (1, [[1], [0]])
+    with pytest.raises(FrozenInstanceError):
+        row.winner = 0
+    assert pickle.loads(pickle.dumps(row)) == row  # it crosses process boundaries
+    ladder, t = new_ladder(tmp_path / "l.db")
+    hashed = replace(row, hashes=[H1, ""])  # the driver adds the content hashes
+    assert ladder.record_game(t, hashed) is True
+    (stored,) = ladder.games()
+    assert stored == replace(hashed, tournament="t", game_key=KEY)
+    assert stored.agents == ["a@11111111", "b"]
+    ladder.close()

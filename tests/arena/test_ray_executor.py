@@ -16,7 +16,7 @@ ray = pytest.importorskip("ray")
 
 from ray.cluster_utils import Cluster  # noqa: E402
 
-from arena.ladder import Ladder  # noqa: E402
+from arena.ladder import GameRow, Ladder  # noqa: E402
 from arena.options import RunOptions  # noqa: E402
 from arena.ray_executor import RayExecutor  # noqa: E402
 from arena.referee import Referee  # noqa: E402
@@ -40,13 +40,13 @@ def cluster():
     cluster.shutdown()
 
 
-_FIELDS = ("idx", "seats", "returns", "history", "forfeits")
+_FIELDS = ("index", "seats", "returns", "history", "forfeits")
 
 
-def _key(row: dict) -> tuple:
+def _key(row: GameRow) -> tuple:
     """What must not depend on the executor: index, seats, returns, history, forfeits."""
-    *rest, forfeits = (tuple(row[f]) for f in _FIELDS[1:])
-    return (row["idx"], *rest, tuple(map(tuple, forfeits)))
+    *rest, forfeits = (tuple(getattr(row, f)) for f in _FIELDS[1:])
+    return (row.index, *rest, tuple(map(tuple, forfeits)))
 
 
 def _expected(config: TournamentConfig) -> list[tuple]:
@@ -99,9 +99,7 @@ def test_rows_are_those_of_the_local_executor(cluster, tmp_path):
         summary = run(ladder, create(ladder, config, "t"), options=options)
         assert summary.remaining == 0
         games = sorted(ladder.games(tournament="t"), key=lambda g: g.index)
-        rows[executor] = [
-            _key({"idx": g.index, **{f: getattr(g, f) for f in _FIELDS[1:]}}) for g in games
-        ]
+        rows[executor] = [_key(g) for g in games]
     assert rows["ray"] == rows["local"]
     assert len(rows["ray"]) == len(config.schedule()) == 3 * 6 * 2
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from arena.cli import main
-from arena.ladder import Ladder, game_key
+from arena.ladder import GameRow, Ladder, game_key
 from arena.records import (
     action_records,
     agent_identities,
@@ -58,23 +59,23 @@ def add_forfeit(db: Path) -> None:
         tour = ladder.create_tournament("ff", "liars_dice", key, {}, 1)
         ladder.record_game(
             tour,
-            {
-                "idx": 0,
-                "pairing": 0,
-                "deal_index": 0,
-                "rotation": 0,
-                "deal": 5,
-                "seeds": [1, 2],
-                "seats": ["random", "heuristic"],
-                "returns": [1.0, -1.0],
-                "ranking": [[0], [1]],
-                "winner": 0,
-                "moves": 1,
-                "duration": 0.1,
-                "forfeits": [[1, "timeout"]],
-                "history": [2, 3, 0],
-                "hashes": ["", ""],
-            },
+            GameRow(
+                index=0,
+                pairing=0,
+                deal_index=0,
+                rotation=0,
+                deal=5,
+                seeds=[1, 2],
+                seats=["random", "heuristic"],
+                returns=[1.0, -1.0],
+                ranking=[[0], [1]],
+                winner=0,
+                moves=1,
+                duration=0.1,
+                forfeits=[[1, "timeout"]],
+                history=[2, 3, 0],
+                hashes=["", ""],
+            ),
         )
 
 
@@ -143,11 +144,11 @@ def test_jsonl_carries_package_hashes(ladder_db, tmp_path):
     with Ladder(ladder_db, readonly=True) as ladder:
         row = ladder.games(tournament="duel")[0]
     digest = "ab" * 32
-    row = type(row)(**{**row.__dict__, "agents": [f"pkg@{digest[:8]}", "heuristic"]})
+    row = replace(row, seats=["pkg", "heuristic"], hashes=[digest, ""])
     rec = jsonl_record(row, {f"pkg@{digest[:8]}": ("pkg", digest)})
     assert rec["agents"][0] == {
         "seat": 0,
-        "spec": "random",
+        "spec": "pkg",
         "label": "pkg@abababab",
         "hash": digest,
     }
@@ -233,22 +234,11 @@ def test_replay_steps_group_chance_and_cover_the_history(ladder_db):
 def test_move_probabilities_say_why_they_are_missing(ladder_db):
     with Ladder(ladder_db, readonly=True) as ladder:
         row = ladder.games(tournament="duel")[0]
-    row = type(row)(
-        **{
-            **row.__dict__,
-            "seats": ["human:ann", "some.module:factory"],
-            "agents": ["human:ann", "some.module:factory"],
-        }
-    )
+    row = replace(row, seats=["human:ann", "some.module:factory"], hashes=["", ""])
     probs, notes = move_probabilities(row, {})
     assert probs == {}
     assert "person" in notes[0] and "code that replays do not run" in notes[1]
-    row = type(row)(
-        **{
-            **row.__dict__,
-            "seats": ["zoo:liars-dice-duel", "random"],
-            "agents": ["zoo:liars-dice-duel@00000000", "random"],
-        }
-    )
+    row = replace(row, seats=["zoo:liars-dice-duel", "random"], hashes=["0" * 64, ""])
+    assert row.agents == ["zoo:liars-dice-duel@00000000", "random"]
     probs, notes = move_probabilities(row, {"zoo:liars-dice-duel@00000000": ("x", "0" * 64)})
     assert "changed since the game" in notes[0] and 1 not in notes

@@ -29,7 +29,7 @@ SANDBOXES = ["none", "bwrap"] if bwrap_works() else ["none"]
 def _play(config: TournamentConfig, **options) -> list[dict]:
     referee = Referee(config, RunOptions(**options))
     try:
-        return sorted(referee.play(config.schedule()), key=lambda r: r["idx"])
+        return sorted(referee.play(config.schedule()), key=lambda r: r.index)
     finally:
         referee.close()
 
@@ -49,7 +49,7 @@ def _reference(config: TournamentConfig, skip: str = "") -> list[tuple]:
 
 
 def _key(rows: list[dict]) -> list[tuple]:
-    return [(r["idx"], tuple(r["returns"]), tuple(r["history"])) for r in rows]
+    return [(r.index, tuple(r.returns), tuple(r.history)) for r in rows]
 
 
 @pytest.mark.parametrize("isolation", ["none", "process"])
@@ -65,7 +65,7 @@ def test_batching_and_isolation_do_not_change_any_game(isolation, batch_size):
     )
     rows = _play(config, batch_size=batch_size)
     assert _key(rows) == _reference(config)
-    assert not any(r["forfeits"] for r in rows)
+    assert not any(r.forfeits for r in rows)
 
 
 def test_neural_agents_are_batched_and_agree_with_one_game_at_a_time():
@@ -93,11 +93,11 @@ def test_each_fault_is_a_forfeit_with_its_reason(name, reason, sandbox):
     rows = _play(config, batch_size=1, sandbox=sandbox)
     assert len(rows) == 4
     for row in rows:
-        seat = row["seats"].index(f"tests.arena.faulty:{name}")
-        assert [f[0] for f in row["forfeits"]] == [seat]
-        assert row["forfeits"][0][1].startswith(reason)
-        assert row["returns"][seat] == -1.0 and sum(row["returns"]) == pytest.approx(0.0)
-        assert row["winner"] == 1 - seat
+        seat = row.seats.index(f"tests.arena.faulty:{name}")
+        assert [f[0] for f in row.forfeits] == [seat]
+        assert row.forfeits[0][1].startswith(reason)
+        assert row.returns[seat] == -1.0 and sum(row.returns) == pytest.approx(0.0)
+        assert row.winner == 1 - seat
 
 
 def test_an_agent_that_fails_to_load_forfeits_every_game():
@@ -109,7 +109,7 @@ def test_an_agent_that_fails_to_load_forfeits_every_game():
     )
     rows = _play(config)
     assert len(rows) == 4
-    assert all("failed to start" in r["forfeits"][0][1] for r in rows)
+    assert all("failed to start" in r.forfeits[0][1] for r in rows)
 
 
 @pytest.mark.parametrize("batch_size", [1, 16])
@@ -127,8 +127,8 @@ def test_faults_leave_other_games_untouched(batch_size):
     assert len(rows) == 18
     reference = {i: (ret, hist) for i, ret, hist in _reference(config, skip=agents[2])}
     for row in rows:
-        if "tests.arena.faulty:exits" in row["seats"]:
-            assert row["forfeits"] and row["forfeits"][0][1].startswith("crashed")
+        if "tests.arena.faulty:exits" in row.seats:
+            assert row.forfeits and row.forfeits[0][1].startswith("crashed")
             continue
-        assert not row["forfeits"]
-        assert (tuple(row["returns"]), tuple(row["history"])) == reference[row["idx"]]
+        assert not row.forfeits
+        assert (tuple(row.returns), tuple(row.history)) == reference[row.index]

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from scipy.stats import binomtest
 
 from arena import report
-from arena.ladder import Ladder
+from arena.ladder import GameRow, Ladder
 from arena.stats.intervals import clustered_rates, wilson_interval
 from arena.stats.tally import Tally, edge_games, load_tallies
 
 
-def _rows(rng: np.random.Generator, agents: list[str], seats: int, deals: int) -> list[dict]:
+def _rows(rng: np.random.Generator, agents: list[str], seats: int, deals: int) -> list[GameRow]:
     """A round robin with every deal in every rotation; random winners."""
     rows = []
     for p, table in enumerate(itertools.combinations(agents, seats)):
@@ -24,23 +25,23 @@ def _rows(rng: np.random.Generator, agents: list[str], seats: int, deals: int) -
                 winner = int(rng.integers(seats))
                 rest = [s for s in range(seats) if s != winner]
                 rows.append(
-                    {
-                        "idx": len(rows),
-                        "pairing": p,
-                        "deal_index": d,
-                        "rotation": r,
-                        "deal": 1000 * p + d,
-                        "seeds": [0] * seats,
-                        "seats": list(at),
-                        "returns": [1.0 if s == winner else -1.0 for s in range(seats)],
-                        "ranking": [[winner], rest],
-                        "winner": winner,
-                        "moves": 3,
-                        "duration": 0.0,
-                        "forfeits": [],
-                        "history": [1, 2, 3],
-                        "hashes": [""] * seats,
-                    }
+                    GameRow(
+                        index=len(rows),
+                        pairing=p,
+                        deal_index=d,
+                        rotation=r,
+                        deal=1000 * p + d,
+                        seeds=[0] * seats,
+                        seats=list(at),
+                        returns=[1.0 if s == winner else -1.0 for s in range(seats)],
+                        ranking=[[winner], rest],
+                        winner=winner,
+                        moves=3,
+                        duration=0.0,
+                        forfeits=[],
+                        history=[1, 2, 3],
+                        hashes=[""] * seats,
+                    )
                 )
     return rows
 
@@ -139,17 +140,17 @@ def test_seat_table_has_intervals(ladder) -> None:
 
 def _sweep_rows(n_deals: int) -> list:
     """A duel in which cand beats random in both seat orders of every deal."""
-    from arena.ladder import GameRow
-
     rows = []
     for d in range(n_deals):
         for r, seats in enumerate((["cand", "random"], ["random", "cand"])):
             winner = seats.index("cand")
             rows.append(
                 GameRow(
-                    *("t", "duel{}", 2 * d + r, 0, d, r, d, [0, 0], seats),
+                    *(2 * d + r, 0, d, r, d, [0, 0], seats),
                     *([1.0 if s == winner else -1.0 for s in range(2)], [[winner], [1 - winner]]),
                     *(winner, 3, 0.0, [], []),
+                    tournament="t",
+                    game_key="duel{}",
                 )
             )
     return rows
@@ -174,13 +175,7 @@ def test_ladder_json_writes_an_open_side_as_null(capsys, tmp_path) -> None:
     with Ladder(db) as ladder:
         config = TournamentConfig(agents=("cand", "random"), seed=1)
         row = ladder.create_tournament("t", "liars_dice", "duel{}", config.to_json(), 40)
-        games = [
-            {k: getattr(g, k) for k in ("pairing", "deal", "seeds", "seats", "returns")}
-            | {"idx": g.index, "deal_index": g.deal_index, "rotation": g.rotation}
-            | {"ranking": g.ranking, "winner": g.winner, "moves": 3, "duration": 0.0}
-            | {"forfeits": [], "history": [], "hashes": ["", ""]}
-            for g in _sweep_rows(20)
-        ]
+        games = [replace(g, hashes=["", ""]) for g in _sweep_rows(20)]
         ladder.record_games(row, games)
     assert main(["ladder", "--db", str(db), "--json"]) == 0
     (ratings,) = json.loads(capsys.readouterr().out).values()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -103,7 +104,7 @@ def test_resume_plays_exactly_the_missing_games(tmp_path):
     seen = []
 
     def stop_early(row):
-        seen.append(row["idx"])
+        seen.append(row.index)
         if len(seen) == 7:
             os.kill(os.getpid(), signal.SIGINT)  # a clean stop, as Ctrl-C
 
@@ -143,11 +144,13 @@ def _wait_created(db: Path, name: str, proc: subprocess.Popen, limit: float = 12
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_moments_then_resume_matches_an_uninterrupted_run(tmp_path):
+def test_sigkill_at_random_moments_then_resume_matches_an_uninterrupted_run(tmp_path, capsys):
+    from arena.cli import main
+
     args = ["liars_dice", "--players", "3", "--param", "dice=3", "--agents", ",".join(TWO_RANDOMS)]
     args += ["--games-per-pairing", "30", "--workers", "2", "--seed", "8"]
-    reference = _cli(*args, "--name", "t", db=tmp_path / "ref.db")
-    assert reference.wait(timeout=300) == 0, reference.stderr.read().decode()
+    reference = ["tournament", *args, "--name", "t", "--db", str(tmp_path / "ref.db"), "--json"]
+    assert main(reference) == 0, capsys.readouterr().err  # uninterrupted, in this process
     db = tmp_path / "crash.db"
     rng = np.random.default_rng(3)
     proc = _cli(*args, "--name", "t", db=db)
@@ -250,26 +253,35 @@ def test_an_error_in_the_referee_process_stops_every_child(tmp_path, monkeypatch
     assert code == 1 and calls
     assert len(err) == 1 and "internal error" in err[0] and "database is locked" in err[0]
     deadline = time.monotonic() + 10
-    while _descendants(os.getpid()) and time.monotonic() < deadline:
+    while (left := _run_children()) and time.monotonic() < deadline:
         time.sleep(0.2)
-    left = [Path(f"/proc/{p}/cmdline").read_text() for p in _descendants(os.getpid())]
-    # workers (spawn_main) and hosts (arena.host_main, bwrap); not multiprocessing's
-    # resource tracker, which serves this whole test process and ends with it
-    assert not [c for c in left if "host_main" in c or "spawn_main" in c or "bwrap" in c], left
+    assert not left, left
 
 
-def test_a_retrained_package_at_the_same_path_is_a_new_agent(tmp_path):
+def _run_children() -> list[str]:
+    """The command lines of this process's live workers (spawn_main) and agent hosts
+    (arena.host_main, bwrap); not multiprocessing's resource tracker, which serves this whole
+    test process and ends with it."""
+    left = []
+    for pid in _descendants(os.getpid()):
+        with contextlib.suppress(OSError):
+            left.append(Path(f"/proc/{pid}/cmdline").read_text())
+    return [c for c in left if "host_main" in c or "spawn_main" in c or "bwrap" in c]
+
+
+def test_a_retrained_package_at_the_same_path_is_a_new_agent(tmp_path, capsys):
     import shutil
 
     from agents.zoo import zoo_path
+    from arena.cli import main
 
     package = tmp_path / "duel"
     shutil.copytree(zoo_path("liars-dice-duel"), package)
     args = ["liars_dice", "--param", "dice=1", "--param", "mode=single_round", "--players", "2"]
     args += ["--agents", f"random,{package}", "--games-per-pairing", "2", "--workers", "1"]
     for name in ("before", "after"):
-        proc = _cli(*args, "--name", name, db=tmp_path / "l.db")
-        assert proc.wait(timeout=120) == 0, proc.stderr.read().decode()
+        code = main(["tournament", *args, "--name", name, "--db", str(tmp_path / "l.db"), "--json"])
+        assert code == 0, capsys.readouterr().err
         (package / "NOTES.md").write_text("retrained\n")  # any change to its content
     with Ladder(tmp_path / "l.db") as ladder:
         before = {a for g in ladder.games(tournament="before") for a in g.agents}
