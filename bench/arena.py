@@ -3,9 +3,10 @@
 For the Liar's Dice duel and Skull at 4 players: the raw engine playing random moves in a plain
 loop (no agents), then tournaments of random, heuristic and zoo neural agents, in process
 (``--isolation none``) and in agent hosts (the default), one game at a time (batch 1) and
-batched (64 games in flight), with one and two workers, and (``--ray``) on a local two-node
-Ray cluster; each rate also as a share of the raw engine's, all in the same run. Programs
-speaking the agent protocol (``cmd:`` agents, examples/) get rows next to a Python agent.
+batched (the default batch size of games in flight), with one and two workers, and
+(``--ray``) on a local two-node Ray cluster; each rate also as a share of the raw engine's,
+all in the same run. Programs speaking the agent protocol (``cmd:`` agents, examples/) get rows
+next to a Python agent.
 
     python bench/arena.py [--games 2000] [--ray] [--only skull] [--agents random-py]
 """
@@ -161,7 +162,8 @@ def main() -> None:
                     _row(label, f"{who}, isolation={isolation}, batch {batch}, 1 worker", rate, raw)
             options = RunOptions(workers=2)
             rate = tournament_rate(name, params, agents, "process", count, options)
-            _row(label, f"{who}, isolation=process, batch 64, 2 workers", rate, raw)
+            what = f"{who}, isolation=process, batch {DEFAULT_BATCH_SIZE}, 2 workers"
+            _row(label, what, rate, raw)
             if args.ray:
                 rate = ray_rate(name, params, agents, count)
                 _row(label, f"{who}, isolation=process, Ray 2-node cluster, 2 actors", rate, raw)
