@@ -47,7 +47,7 @@ SCENARIOS = [
     (
         "liars_dice",
         {"players": 2, "dice": 1, "mode": "single_round"},
-        20,
+        (20, 20),
         [
             ("random", "agents.random:RandomAgent"),
             ("random", "examples/random-py"),
@@ -59,7 +59,7 @@ SCENARIOS = [
     (
         "skull",
         {"players": 4},
-        1,
+        (4, 1),
         [
             ("random", "agents.random:RandomAgent"),
             ("random", "examples/random-py"),
@@ -68,8 +68,9 @@ SCENARIOS = [
         ],
     ),
 ]
-"""Configurations, how many times ``--games`` to play there (a duel game is 50 times shorter
-than a Skull game: enough games that start-up does not dominate), and the pairs of agents
+"""Configurations, how many times ``--games`` to play there, batched and one game at a time (a
+duel game is 50 times shorter than a Skull game: enough games that start-up does not dominate,
+and fewer one at a time, where it matters less, since those rows are slow), and the pairs of agents
 (the last pair: neural agents only). ``examples/random-py`` and ``random-js`` are programs
 speaking docs/protocol.md (Python, Node.js), next to the same policy in process
 (``agents.random:RandomAgent``)."""
@@ -134,17 +135,20 @@ def main() -> None:
     """Print the table (Markdown)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--games", type=int, default=2000, help="games per Skull tournament (the duel: 20x)"
+        "--games",
+        type=int,
+        default=2000,
+        help="games per Skull tournament one game at a time (batched: 4x; the duel: 20x)",
     )
     parser.add_argument("--ray", action="store_true", help="add the Ray rows (2-node cluster)")
     parser.add_argument("--only", help="only the configuration of this game")
     parser.add_argument("--agents", help="only the pairs with an agent spec containing this")
     args = parser.parse_args()
     print("| configuration | what | games/s | of raw engine |\n|---|---|---|---|")
-    for name, params, scale, pairs in SCENARIOS:
+    for name, params, (scale, scale_one), pairs in SCENARIOS:
         if args.only and name != args.only:
             continue
-        count = args.games * scale
+        count, count_one = args.games * scale, args.games * scale_one
         label = _label(name, params)
         raw = engine_rate(name, params)
         _row(label, "raw engine, random moves", raw, raw)
@@ -158,7 +162,8 @@ def main() -> None:
             for isolation in ("none", "process"):
                 for batch in (1, DEFAULT_BATCH_SIZE):
                     options = RunOptions(workers=1, batch_size=batch)
-                    rate = tournament_rate(name, params, agents, isolation, count, options)
+                    n = count_one if batch == 1 else count
+                    rate = tournament_rate(name, params, agents, isolation, n, options)
                     _row(label, f"{who}, isolation={isolation}, batch {batch}, 1 worker", rate, raw)
             options = RunOptions(workers=2)
             rate = tournament_rate(name, params, agents, "process", count, options)

@@ -72,8 +72,16 @@ def exported_actor(run: Run, method: Method) -> tuple[nn.Module, dict[str, Any]]
     return method.deployable(run.actor), {}
 
 
-def export(run: Run, method: Method, out: Path, evaluation: dict[str, float]) -> Path:
-    """Write the agent package (best or final actor, per the config) to ``out/agent``."""
+def export(
+    run: Run,
+    method: Method,
+    out: Path,
+    evaluation: dict[str, float],
+    curves: dict[str, list[list[float]]] | None = None,
+) -> Path:
+    """Write the agent package (best or final actor, per the config) to ``out/agent``, with the
+    evaluation ``curves`` of the run (``training.curves``: ``{metric: [[update, value], ...]}``,
+    drawn by the HTML report)."""
     from agents.package import save_package
 
     actor, selected = exported_actor(run, method)
@@ -85,6 +93,7 @@ def export(run: Run, method: Method, out: Path, evaluation: dict[str, float]) ->
         "wall_seconds": round(run.wall, 1),
         "critic": run.cfg.critic,
         "config": run.cfg.to_json(),
+        "curves": curves or {},
     }
     return save_package(
         out / "agent",

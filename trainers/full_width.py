@@ -228,6 +228,7 @@ def _finish(run: FullWidthRun) -> None:
         "seed": cfg.seed,
         "wall_seconds": round(run.wall, 1),
         "config": cfg.to_json(),
+        "curves": run.log.curves(x="wall_s"),
     }
     save_package(
         run.out / "agent",

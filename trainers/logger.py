@@ -42,6 +42,22 @@ class MetricsLog:
                 if key != "update" and value is not None:
                     self._tb.add_scalar(key, value, int(row["update"]))
 
+    def curves(self, x: str = "update") -> dict[str, list[list[float]]]:
+        """The evaluation curves (the last group of :data:`CURVES`, plus any ``*nash_conv``
+        column) as ``{metric: [[x, value], ...]}``, for the package's ``training.curves``
+        (drawn by the HTML report)."""
+        names = [*CURVES[-1], *sorted({k for r in self.rows for k in r if k.endswith("nash_conv")})]
+        out: dict[str, list[list[float]]] = {}
+        for name in dict.fromkeys(names):
+            points = [
+                [float(r[x]), float(r[name])]
+                for r in self.rows
+                if isinstance(r.get(name), int | float) and isinstance(r.get(x), int | float)
+            ]
+            if points:
+                out[name] = points
+        return out
+
     def update_last(self, values: dict[str, Any]) -> None:
         """Add ``values`` to the last row (e.g. a final evaluation)."""
         if self.rows:

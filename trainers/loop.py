@@ -131,7 +131,7 @@ def _finish(session: Session) -> None:
     if not session.evaluation or cfg.num_updates % max(cfg.eval_every, 1):
         session.log.update_last(session.evaluate())
     session.save()
-    export(session.run, session.method, session.out, session.evaluation)
+    export(session.run, session.method, session.out, session.evaluation, session.log.curves())
 
 
 def _postfix(metrics: dict[str, float], evaluation: dict[str, float]) -> str:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import games
-from arena.boards import BatchBoards, StateBoards, make_boards
+from arena.boards import MIN_BATCH_BOARDS, BatchBoards, StateBoards, make_boards
 from arena.match import play_match
 from arena.options import RunOptions
 from arena.players import InProcessPlayer
@@ -57,22 +57,24 @@ def test_skull_batched_boards_play_the_games_of_the_per_game_engine(players):
         isolation="none",
     )
     reference = _reference(config)
-    for batch_size in (1, 7, 64):
+    for batch_size in (17, 64):  # cohorts of 9 and 8, of 32
         assert _rows(config, "batch", batch_size) == reference
+    assert _rows(config, "state", 1) == reference
     assert _rows(config, "state", 64) == reference
 
 
 def test_boards_are_batched_only_without_text_views():
     game = games.make("skull", players=4)
-    assert isinstance(make_boards(game, 8, text=False), BatchBoards)
-    assert isinstance(make_boards(game, 8, text=True), StateBoards)
+    assert isinstance(make_boards(game, MIN_BATCH_BOARDS, text=False), BatchBoards)
+    assert isinstance(make_boards(game, MIN_BATCH_BOARDS, text=True), StateBoards)
+    assert isinstance(make_boards(game, MIN_BATCH_BOARDS - 1, text=False), StateBoards)
     duel = games.make("liars_dice", players=2, dice=1, mode="single_round")
-    assert isinstance(make_boards(duel, 8, text=False), StateBoards)
+    assert isinstance(make_boards(duel, 256, text=False), StateBoards)
 
 
 def test_batch_boards_recycle_rows_and_keep_each_history():
     game = games.make("skull", players=3)
-    boards = make_boards(game, 2, text=False)
+    boards = BatchBoards(game.batch_engine(2))
     first, second = boards.begin(1), boards.begin(2)
     with pytest.raises(RuntimeError, match="in flight"):
         boards.begin(3)

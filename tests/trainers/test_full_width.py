@@ -72,6 +72,10 @@ def test_arena_train_solves_distils_and_exports_a_package(tmp_path, capsys):
     assert manifest.evaluation["nash_conv"] < 2.0
     rows = (out / "metrics.csv").read_text().splitlines()
     assert rows[0].startswith("update,tabular_nash_conv") and len(rows) == 4
+    curves = manifest.training["curves"]  # for the HTML report: NashConv against seconds
+    assert len(curves["tabular_nash_conv"]) == len(rows) - 1 and len(curves["nash_conv"]) >= 1
+    seconds = [x for x, _ in curves["tabular_nash_conv"]]
+    assert seconds == sorted(seconds) and all(v > 0 for _, v in curves["tabular_nash_conv"])
 
 
 @pytest.mark.parametrize("method", ["mmd", "cfr_plus"])

@@ -14,7 +14,7 @@ import torch
 from tests.trainers.helpers import assert_same_networks
 from trainers.checkpoint import load_checkpoint
 from trainers.config import load_config
-from trainers.logger import parse_cell
+from trainers.logger import MetricsLog, parse_cell
 from trainers.loop import train
 from trainers.methods import Method, get_method
 from trainers.run import build_run
@@ -151,3 +151,16 @@ def test_metrics_cells_keep_their_type():
         "x",
     ]
     assert isinstance(parse_cell("12.0"), float) and np.isnan(parse_cell("nan"))
+
+
+def test_the_package_curves_are_the_evaluations_against_the_update(tmp_path):
+    log = MetricsLog(tmp_path)
+    log.add({"update": 1, "pg_loss": 0.3, "nash_conv": None, "win_vs_random": None})
+    log.add({"update": 2, "pg_loss": 0.2, "nash_conv": 0.9, "win_vs_random": 0.6})
+    log.add({"update": 3, "pg_loss": 0.1, "cadp_c_nash_conv": 0.7, "win_vs_random": 0.7})
+    assert log.curves() == {
+        "win_vs_random": [[2.0, 0.6], [3.0, 0.7]],
+        "nash_conv": [[2.0, 0.9]],
+        "cadp_c_nash_conv": [[3.0, 0.7]],
+    }
+    assert MetricsLog(tmp_path).curves() == log.curves()  # read back from metrics.csv
