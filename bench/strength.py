@@ -58,7 +58,7 @@ def duel_rows() -> list[str]:
     from games.openspiel import our_game
 
     rows = [
-        "| agent | method | NashConv | exploitability | decisions | training time |",
+        "| agent | method | NashConv | exploitability | budget | training time |",
         "|---|---|---|---|---|---|",
     ]
     for spec in filter(installed, DUELS):
@@ -68,9 +68,13 @@ def duel_rows() -> list[str]:
         method = manifest.method if manifest else "?"
         minutes = training.get("wall_seconds", float("nan")) / 60
         print(f"{spec}: NashConv {value:.4f}", flush=True)
+        budget = (
+            f"{training['iterations']:,} full-width iterations"
+            if "iterations" in training
+            else f"{training.get('steps', 0):,} decisions"
+        )
         rows.append(
-            f"| {spec} | {method} | {value:.4f} | {value / 2:.4f} | "
-            f"{training.get('steps', 0):,} | {minutes:.1f} min |"
+            f"| {spec} | {method} | {value:.4f} | {value / 2:.4f} | {budget} | {minutes:.1f} min |"
         )
     return [*rows, "", "Reference: uniform random 1.5615; `cfr` (CFR+, 600 iterations) 0.0007."]
 
