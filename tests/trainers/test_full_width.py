@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import math
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from agents.package import read_manifest
 from arena.cli import main
 from trainers.cfr_plus import CFRPlusState, cfr_plus_step
 from trainers.exact import duel_tree
@@ -64,7 +70,7 @@ def test_arena_train_solves_distils_and_exports_a_package(tmp_path, capsys):
         argv += ["--set", item]
     assert main(argv) == 0
     assert "4 mmd iterations" in capsys.readouterr().out
-    from agents.package import load_package, read_manifest
+    from agents.package import load_package
 
     manifest = read_manifest(out / "agent")
     assert load_package(out / "agent").name == "liars-dice-duel-mmd"
@@ -87,3 +93,32 @@ def test_arena_train_refuses_a_game_it_cannot_enumerate(tmp_path, capsys, method
     assert len(err.splitlines()) == 1
     assert f"method {method} enumerates every information state" in err
     assert not out.exists()
+
+
+def test_a_signal_stops_the_solve_and_still_exports_the_policy_reached(tmp_path):
+    """Ctrl-C during the solve: the policy reached is distilled and exported, exit 128+SIGINT."""
+    out = tmp_path / "run"
+    argv = ["train", "liars_dice_duel_cfr_plus", "--out", str(out), "--quiet"]
+    for item in ("tabular_iterations=100000", "eval_every=5", "distill_epochs=1", "eval_games=4"):
+        argv += ["--set", item]
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "arena.cli", *argv],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120  # a guard, not a timing test
+    metrics = out / "metrics.csv"
+    while proc.poll() is None and time.monotonic() < deadline:
+        if metrics.exists() and len(metrics.read_text().splitlines()) >= 2:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGINT, err
+    assert "SIGINT: stopped after iteration" in err and "of 100,000" in err
+    manifest = read_manifest(out / "agent")
+    stopped = manifest.training["iterations"]
+    assert 5 <= stopped < 100_000 and manifest.evaluation["nash_conv"] < 1.6
