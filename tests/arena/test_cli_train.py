@@ -9,13 +9,13 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import torch
 
 from arena.cli import main
+from tests.trainers.helpers import wait_for_first_update
 from trainers.checkpoint import load_checkpoint
 
 TINY = ["total_decisions=2000", "num_envs=16", "steps_per_env=16", "eval_every=0"]
@@ -82,18 +82,6 @@ def metrics_columns(out: Path) -> dict[str, list[str]]:
     with (out / "metrics.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))
     return {key: [row[key] for row in rows if row[key]] for key in rows[0]}
-
-
-def wait_for_first_update(out: Path, proc: subprocess.Popen) -> None:
-    """Block until the run in ``proc`` has logged an update (a guard, not a timing test)."""
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and proc.poll() is None:
-        path = out / "metrics.csv"
-        if path.exists() and len(path.read_text().splitlines()) >= 2:
-            return
-        time.sleep(0.05)
-    proc.kill()
-    pytest.fail(f"the run did not start: {proc.communicate()}")
 
 
 BAD_SETTINGS = [

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from games.core import Game
@@ -39,3 +43,15 @@ def uniform_actor(game: Game) -> Callable[[torch.Tensor], torch.Tensor]:
         return torch.zeros(len(obs), game.num_distinct_actions)
 
     return logits
+
+
+def wait_for_first_update(out: Path, proc: subprocess.Popen) -> None:
+    """Block until the run in ``proc`` has logged an update (a guard, not a timing test)."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        path = out / "metrics.csv"
+        if path.exists() and len(path.read_text().splitlines()) >= 2:
+            return
+        time.sleep(0.05)
+    proc.kill()
+    pytest.fail(f"the run did not start: {proc.communicate()}")

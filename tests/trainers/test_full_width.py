@@ -6,7 +6,6 @@ import math
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +13,7 @@ import pytest
 
 from agents.package import read_manifest
 from arena.cli import main
+from tests.trainers.helpers import wait_for_first_update
 from trainers.cfr_plus import CFRPlusState, cfr_plus_step
 from trainers.exact import duel_tree
 from trainers.mmd import MMDState, mmd_step, run_mmd, tabular_nash_conv
@@ -109,12 +109,7 @@ def test_a_signal_stops_the_solve_and_still_exports_the_policy_reached(tmp_path)
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 120  # a guard, not a timing test
-    metrics = out / "metrics.csv"
-    while proc.poll() is None and time.monotonic() < deadline:
-        if metrics.exists() and len(metrics.read_text().splitlines()) >= 2:
-            break
-        time.sleep(0.05)
+    wait_for_first_update(out, proc)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 128 + signal.SIGINT, err
