@@ -82,11 +82,15 @@ class BaseAgent:
         return None
 
     def reset(self, game: Game, seat: int, seed: int | None) -> None:
+        self.check_supports(game)
+        self.game, self.seat = game, seat
+        self.rng = np.random.default_rng(seed)
+
+    def check_supports(self, game: Game) -> None:
+        """Raise :class:`AgentSpecError` with the reason if this agent cannot play ``game``."""
         reason = self.supports(game)
         if reason is not None:
             raise AgentSpecError(f"agent {self.name!r} cannot play {game!r}: {reason}")
-        self.game, self.seat = game, seat
-        self.rng = np.random.default_rng(seed)
 
     def policy(self, obs: Observation) -> np.ndarray:
         """Action probabilities over ``num_distinct_actions`` (zero on illegal actions)."""
@@ -128,12 +132,13 @@ class BaseAgent:
 
         None (the default) when this agent acts one observation at a time. Agents returning
         themselves provide ``policy_batch(observations)`` and :attr:`shared_policy`, the
-        object their copies share (weights, a table).
+        object their copies share (weights, a table). An agent host asks once per game, after
+        :meth:`reset`: the leaf must not change during a game.
         """
         return None
 
 
-def _leaf(agent: Agent) -> Any:
+def batch_leaf_of(agent: Agent) -> Any:
     """The agent's batch leaf (see :meth:`BaseAgent.batch_leaf`), or None."""
     leaf_of = getattr(agent, "batch_leaf", None)
     leaf = leaf_of() if callable(leaf_of) else None
@@ -152,6 +157,7 @@ def act_arrays(
     tensors: np.ndarray,
     masks: np.ndarray,
     texts: Sequence[str] | None = None,
+    leaves: Sequence[Any] | None = None,
 ) -> list[object]:
     """:func:`act_many` for observations given as stacked arrays (row ``i`` is the observation
     of ``agents[i]``, seat ``players[i]``), as the referee sends them.
@@ -159,13 +165,18 @@ def act_arrays(
     When every agent is a copy of one batchable agent whose leaf offers ``policy_arrays``
     (neural agents), the arrays go to ONE call as they are, with no per-observation objects;
     otherwise each row becomes an :class:`~games.core.Observation` for :func:`act_many`. The
-    results are the same either way.
+    results are the same either way. ``leaves``: the agents' :func:`batch_leaf_of`, when the
+    caller keeps them (an agent host finds each game's once, when the game starts).
     """
-    leaves = [_leaf(agent) for agent in agents]
+    if leaves is None:
+        leaves = [batch_leaf_of(agent) for agent in agents]
     first = leaves[0] if leaves else None
     if first is not None and hasattr(first, "policy_arrays"):
-        key = _group_key(first)
-        if all(leaf is not None and _group_key(leaf) == key for leaf in leaves):
+        shared = getattr(first, "shared_policy", first)
+        if all(
+            type(leaf) is type(first) and getattr(leaf, "shared_policy", leaf) is shared
+            for leaf in leaves
+        ):
             try:
                 probs = first.policy_arrays(tensors, masks)
             except Exception:  # act_many finds which observation it was
@@ -191,7 +202,7 @@ def act_many(agents: Sequence[Agent], observations: Sequence[Observation]) -> li
     results: list[object] = [None] * len(agents)
     groups: dict[tuple, list[int]] = {}
     for i, agent in enumerate(agents):
-        leaf = _leaf(agent)
+        leaf = batch_leaf_of(agent)
         if leaf is not None:
             groups.setdefault(_group_key(leaf), []).append(i)
             continue
@@ -228,8 +239,8 @@ def choose_rows(leaves: Sequence[BaseAgent], probs: np.ndarray) -> list[object]:
     one each, in order, and the inverse-CDF lookups are done for all rows at once: the same
     actions as calling ``choose`` row by row. Others are called row by row.
     """
-    stock = [getattr(type(leaf).choose, "batchable", False) for leaf in leaves]
-    if not all(stock):
+    kinds = {type(leaf) for leaf in leaves}
+    if not all(getattr(kind.choose, "batchable", False) for kind in kinds):
         out: list[object] = []
         for leaf, row in zip(leaves, probs, strict=True):
             try:
@@ -237,7 +248,7 @@ def choose_rows(leaves: Sequence[BaseAgent], probs: np.ndarray) -> list[object]:
             except Exception as exc:
                 out.append(exc)
         return out
-    greedy = np.array([bool(getattr(leaf, "deterministic", False)) for leaf in leaves])
+    greedy = [bool(getattr(leaf, "deterministic", False)) for leaf in leaves]
     draws = [0.0 if g else leaf.rng.random() for leaf, g in zip(leaves, greedy, strict=True)]
     uniforms = np.array(draws)
     cdf = np.cumsum(probs, axis=1)

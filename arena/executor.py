@@ -13,7 +13,8 @@ Faults:
   alone in a quarantine worker: if that worker dies too, the agent whose request was in flight
   (recorded by the worker in a status file) forfeits the game with the reason.
 * Workers and their hosts die with the driver (parent-death signal), ignore SIGINT (the driver
-  decides) and are killed when the run ends for any reason.
+  decides: on Ctrl-C or SIGTERM it tells them to finish the games in flight and start no new
+  one) and are killed when the run ends for any reason.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ that was to move (twice in its chunk, once alone, then once in quarantine)."""
 
 MIN_CHUNK = 32
 """Games per chunk at least (when there are enough): each chunk costs a round trip and a commit."""
+CHUNKS_PER_WORKER = 2
+"""Chunks in flight per worker: the next one waits in the pool's queue, so a worker starts it
+as soon as it has returned the last, not after the driver has committed that one's rows."""
 MAX_BARREN_BREAKS = 8
 """Breaks of the main pool in a row, with no game finished in between, before the run gives up
 (workers that cannot start, say)."""
@@ -62,9 +66,15 @@ class Chunk:
 
 
 def _init_worker(
-    config_json: str, options_json: str, log_path: str, status_dir: str, recording: bool
+    config_json: str,
+    options_json: str,
+    log_path: str,
+    status_dir: str,
+    stopping: Any,
+    recording: bool,
 ) -> None:
-    """Worker start: die with the driver, ignore Ctrl-C, build the referee."""
+    """Worker start: die with the driver, ignore Ctrl-C, build the referee (which starts no
+    new game once the driver sets the ``stopping`` event)."""
     from arena.tournament import TournamentConfig
 
     die_with_parent()
@@ -83,6 +93,7 @@ def _init_worker(
     config = TournamentConfig.from_json(json.loads(config_json))
     _REFEREE = Referee(config, RunOptions(**json.loads(options_json)), log, record)
     _REFEREE.recording = recording  # only the quarantine worker: a file write per request
+    _REFEREE.stopping = stopping.is_set
     # a worker told to exit by the pool stops its hosts' process groups on the way out
     mp_util.Finalize(None, _REFEREE.close, exitpriority=10)
 
@@ -123,13 +134,16 @@ class LocalExecutor:
             str(self.status_dir),
         )
         self._pools: list[ProcessPoolExecutor] = []
+        self._stopping = mp.get_context("spawn").Event()
+        """Set on Ctrl-C or SIGTERM: the workers finish the games in flight and start no more
+        (the chunks already queued come back with the games played, the others stay to do)."""
 
     def _pool(self, workers: int, recording: bool = False) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=mp.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(*self._initargs, recording),
+            initargs=(*self._initargs, self._stopping, recording),
         )
         self._pools.append(pool)
         return pool
@@ -146,11 +160,13 @@ class LocalExecutor:
         jail: ProcessPoolExecutor | None = None
         jailed: dict[Future, Chunk] = {}
         barren = 0
+        limit = CHUNKS_PER_WORKER * self.options.workers
         while ((queue or quarantine) and not stop()) or inflight or jailed:
-            if stop():  # finish the chunks being played, drop those not started
+            if stop():  # finish the games being played, start no more
+                self._stopping.set()
                 for future in [f for f in inflight if f.cancel()]:
                     del inflight[future]
-            while queue and not stop() and len(inflight) < self.options.workers:
+            while queue and not stop() and len(inflight) < limit:
                 chunk = queue.popleft()
                 inflight[pool.submit(_play_chunk, _tasks(chunk))] = chunk
             if quarantine and not jailed and not stop():

@@ -74,6 +74,8 @@ class Host:
         self.prototype: Any = None
         self.game: Any = None
         self.copies: dict[int, Any] = {}
+        self.leaves: dict[int, Any] = {}
+        """Slot -> its copy's batch leaf (``agents.base.batch_leaf_of``), found when it starts."""
 
     def load(self, spec: str, game_name: str, params: dict, expected_hash: str) -> dict:
         """Load the agent and check that it plays the game (and that its package is intact)."""
@@ -110,6 +112,7 @@ class Host:
         """Forget the copies of games that ended, telling each its returns (``end`` hook)."""
         for slot, returns in drops:
             agent = self.copies.pop(slot, None)
+            self.leaves.pop(slot, None)
             end = getattr(agent, "end", None)
             if callable(end):
                 try:
@@ -127,7 +130,7 @@ class Host:
 
     def batch(self, request: dict) -> dict:
         """Start games, end games, then answer the observations (one action or error each)."""
-        from agents.base import act_arrays
+        from agents.base import act_arrays, batch_leaf_of
 
         self.drop(request["drops"])
         errors: dict[int, str] = {}
@@ -136,6 +139,7 @@ class Host:
                 agent = self._copy()
                 agent.reset(self.game, seat, seed)
                 self.copies[slot] = agent
+                self.leaves[slot] = batch_leaf_of(agent)
             except Exception as exc:
                 errors[slot] = f"failed to start: {short(exc)}"
         slots, texts = request["slots"], request["texts"]
@@ -145,7 +149,11 @@ class Host:
             tensors, masks = tensors[ready], masks[ready]
             players = [players[i] for i in ready]
             texts = None if texts is None else [texts[i] for i in ready]
-        answers = act_arrays([self.copies[slots[i]] for i in ready], players, tensors, masks, texts)
+        agents = [self.copies[slots[i]] for i in ready]
+        leaves = [self.leaves[slots[i]] for i in ready]
+        answers = act_arrays(agents, players, tensors, masks, texts, leaves)
+        if len(ready) == len(slots) and all(type(a) is int for a in answers):
+            return {"actions": answers, "errors": {}}  # the common case: plain ints, no error
         actions: list[int | None] = [None] * len(slots)
         for i, answer in zip(ready, answers, strict=True):
             kind, value = encode_action(answer)

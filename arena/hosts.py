@@ -1,7 +1,8 @@
 """Agent hosts: the unit of isolation between the referee and an agent.
 
 A host loads one agent spec and answers batches of observations (:mod:`arena.host_main`). Two
-kinds share one interface (``start``, ``send``, ``receive``, ``close``):
+kinds share one interface (``launch``, ``finish_start``, ``send``, ``receive``, ``stop``,
+``close``):
 
 * :class:`ProcessHost` — a child process started with ``subprocess`` (agent code, its factory
   included, never runs in the referee), in its own session and process group, confined by
@@ -9,8 +10,8 @@ kinds share one interface (``start``, ``send``, ``receive``, ``close``):
   to the tournament's agent log. Replies are JSON, bounded in size, read with a deadline: a
   host that hangs, dies or answers garbage loses the games it was asked about, and is
   restarted for the next ones.
-* :class:`InlineHost` — the agent in the referee's process (``--isolation none``): fast, for
-  trusted agents only; errors are still caught and slow moves still forfeit.
+* :class:`arena.inline_host.InlineHost` — the agent in the referee's process (``--isolation
+  none``): fast, for trusted agents only; errors are still caught and slow moves still forfeit.
 
 What each level protects against is spelled out in docs/security.md.
 """
@@ -34,7 +35,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from arena.host_main import FRAME, short
+from arena.host_main import FRAME
 from arena.options import DEFAULT_LOAD_TIMEOUT
 from arena.sandbox import (
     HostLimits,
@@ -125,6 +126,8 @@ class ProcessHost:
         self._pending: deque[tuple[float, float]] = deque()
         """(sent at, seconds allowed) of each request not yet answered, oldest first."""
         self._answered = 0.0
+        self._loading = 0.0
+        """When the agent being loaded must have answered (set by :meth:`launch`)."""
 
     @property
     def alive(self) -> bool:
@@ -132,10 +135,20 @@ class ProcessHost:
         return self.proc is not None and self.proc.poll() is None
 
     def start(self) -> None:
-        """Start the child and load the agent.
+        """Start the child and load the agent (:meth:`launch`, then :meth:`finish_start`).
 
         Raises:
             HostError: ``failed to start: ...`` (the agent cannot load, or the child died).
+        """
+        self.launch()
+        self.finish_start()
+
+    def launch(self) -> None:
+        """Start the child and send it the agent to load, without waiting: several hosts
+        load at once (importing torch takes a second or two each).
+
+        Raises:
+            HostError: ``failed to start: ...`` (the child cannot be started or fed).
         """
         self.close()
         self.generation += 1
@@ -166,9 +179,22 @@ class ProcessHost:
             with contextlib.suppress(OSError):
                 fcntl.fcntl(fd, 1031, PIPE_BYTES)  # F_SETPIPE_SZ
         args = (self.spec, self.game_name, self.params, self.expected_hash)
+        self._loading = time.monotonic() + self.load_timeout
         try:
-            self._write({"kind": "load", "args": args}, time.monotonic() + self.load_timeout)
-            reply = self._read(time.monotonic() + self.load_timeout)
+            self._write({"kind": "load", "args": args}, self._loading)
+        except HostError as exc:
+            self.close()
+            raise HostError(f"failed to start: {exc.reason}") from None
+
+    def finish_start(self) -> None:
+        """Wait for the agent launched by :meth:`launch` to load (``load_timeout`` from the
+        launch).
+
+        Raises:
+            HostError: ``failed to start: ...`` (the agent cannot load, or the child died).
+        """
+        try:
+            reply = self._read(self._loading)
         except HostError as exc:
             self.close()
             reason = exc.reason
@@ -325,76 +351,4 @@ class ProcessHost:
             proc.wait(timeout=5.0)
 
 
-class InlineHost:
-    """The agent in the referee's own process (``--isolation none``): trusted agents only."""
-
-    def __init__(
-        self,
-        spec: str,
-        game_name: str,
-        params: dict[str, Any],
-        *,
-        move_timeout: float = 10.0,
-        **_: Any,
-    ) -> None:
-        from arena.host_main import Host
-
-        self.spec, self.game_name, self.params = spec, game_name, params
-        self.move_timeout = move_timeout
-        self.generation = 0
-        self.needs_text = True
-        self._host = Host()
-        self._replies: deque[Reply] = deque()
-
-    @property
-    def alive(self) -> bool:
-        """Whether the agent is loaded."""
-        return self._host.prototype is not None
-
-    def start(self) -> None:
-        """Load the agent.
-
-        Raises:
-            HostError: ``failed to start: ...``.
-        """
-        self.generation += 1
-        try:
-            info = self._host.load(self.spec, self.game_name, self.params, "")
-        except Exception as exc:
-            raise HostError(f"failed to start: {short(exc)}") from None
-        self.needs_text = info["needs_text"]
-
-    def send(self, batch: Batch) -> None:
-        """Answer the batch at once (errors caught; a slow batch forfeits afterwards)."""
-        start = time.perf_counter()
-        raw = self._host.batch(batch.__dict__)
-        errors = {int(k): v for k, v in raw["errors"].items()}
-        if time.perf_counter() - start > self.move_timeout * max(1, len(batch.slots)):
-            reason = f"timeout: no answer within {self.move_timeout:g}s per move"
-            errors.update({slot: reason for slot in batch.slots})
-        self._replies.append(Reply(raw["actions"], errors))
-
-    def receive(self) -> Reply:
-        """The answer computed by :meth:`send` (the oldest not yet read)."""
-        if not self._replies:
-            raise HostError("crashed: agent process died (in another game)")
-        return self._replies.popleft()
-
-    def stop(self, drops: list[tuple[int, list[float]]], timeout: float = 5.0) -> int | None:
-        """End the games in ``drops`` and close the agent (see :meth:`ProcessHost.stop`)."""
-        if not self.alive:
-            return None
-        try:
-            closed = self._host.close(drops)["closed"]
-        except Exception:  # closing a trusted agent that fails: nothing left to forfeit
-            return None
-        finally:
-            self._host.prototype = None
-        return closed
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-
-Host = ProcessHost | InlineHost
-__all__ = ["Batch", "Host", "HostError", "InlineHost", "ProcessHost", "Reply"]
+__all__ = ["Batch", "HostError", "ProcessHost", "Reply"]

@@ -31,7 +31,8 @@ import numpy as np
 
 import games
 from arena.boards import Boards, make_boards
-from arena.hosts import Batch, HostError, InlineHost, ProcessHost, Reply
+from arena.hosts import Batch, HostError, ProcessHost, Reply
+from arena.inline_host import InlineHost
 from arena.ladder.rows import GameRow
 from arena.match import MatchResult, forfeit_returns
 from arena.sandbox import HostLimits, use_sandbox
@@ -127,6 +128,9 @@ class Referee:
         self.batch_size = options.batch_size
         self.on_request = on_request
         self.recording = False
+        self.stopping: Callable[[], bool] = lambda: False
+        """Asked before each round: once true, no new game starts (those in flight finish),
+        so a stopped run returns the rows of the games it played."""
         inline = config.isolation == "none"
         sandboxed = False if inline else use_sandbox(options.sandbox)
         limits = HostLimits(
@@ -166,7 +170,8 @@ class Referee:
                 host.close()
 
     def play(self, chunk: Sequence[ScheduledGame]) -> list[GameRow]:
-        """Play every game of ``chunk``; their rows, in the order the games ended.
+        """Play every game of ``chunk`` (after :attr:`stopping`, only those started); their
+        rows, in the order the games ended.
 
         The ``batch_size`` games in flight form two cohorts, asked in turn: while the hosts
         answer one, this process applies the other's moves and encodes its next observations.
@@ -178,6 +183,8 @@ class Referee:
         asked: list[list[_Asked]] = [[], []]
         sizes = (self.batch_size - self.batch_size // 2, self.batch_size // 2)  # 1 -> (1, 0)
         while queue or any(cohorts):
+            if queue and self.stopping():
+                queue.clear()
             for k in (0, 1):
                 cohort = self._finish(cohorts[k], self._collect(asked[k]), rows)
                 while queue and len(cohort) < sizes[k]:
@@ -188,24 +195,31 @@ class Referee:
         return rows
 
     def _make_boards(self) -> Boards:
-        """Batched boards unless an agent reads text views (its host is started to ask)."""
-        text = False
-        for spec in self.hosts:
-            if self._start(spec):
-                text = text or self.hosts[spec].needs_text
+        """Batched boards unless an agent reads text views (the hosts are started, all at
+        once, to ask)."""
+        self._start(*self.hosts)
+        text = any(self.hosts[spec].needs_text for spec in self.hosts if spec not in self._broken)
         return make_boards(self.game, self.batch_size, text)
 
-    def _start(self, spec: str) -> bool:
-        """Start ``spec``'s host if it is down; whether it runs (a host that cannot load its
-        agent is not retried: its games are forfeited with the reason)."""
-        host = self.hosts[spec]
-        if not host.alive and spec not in self._broken:
+    def _start(self, *specs: str) -> bool:
+        """Start the hosts of ``specs`` that are down, loading their agents at the same time;
+        whether they all run (a host that cannot load its agent is not retried: its games are
+        forfeited with the reason)."""
+        down = [s for s in specs if not self.hosts[s].alive and s not in self._broken]
+        launched = []
+        for spec in down:
             try:
-                host.start()
+                self.hosts[spec].launch()
+                launched.append(spec)
+            except HostError as exc:
+                self._broken[spec] = exc.reason
+        for spec in launched:
+            try:
+                self.hosts[spec].finish_start()
                 self._drops[spec].clear()
             except HostError as exc:
                 self._broken[spec] = exc.reason
-        return spec not in self._broken
+        return not any(spec in self._broken for spec in specs)
 
     def _finish(
         self, cohort: list[_Live], ended: list[tuple[_Live, MatchResult]], rows: list

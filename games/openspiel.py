@@ -6,7 +6,8 @@ This module provides:
 
 * :func:`to_openspiel` / :func:`from_openspiel`: replay a history in the other engine;
 * :func:`information_states`: every decision point's information state, with a representative
-  history, in OpenSpiel's order-free form (24,576 of them);
+  history, in OpenSpiel's order-free form (24,576 of them), and
+  :func:`information_observations`, our local observation at each (made once);
 * :func:`tabular_policy` / :func:`nash_conv`: turn a policy over OUR local observations into an
   OpenSpiel tabular policy and compute its exact NashConv with OpenSpiel's C++ best response;
   :func:`expected_returns`: the exact value of a match between such policies.
@@ -123,16 +124,33 @@ def tabular_policy(policy: PolicyFn, batch_size: int = 4096) -> dict[str, list[t
     Raises:
         ValueError: when the policy gives no mass to any legal action of some state.
     """
-    game = our_game()
-    infos = information_states()
+    infos, observations = information_states(), information_observations()
     table: dict[str, list[tuple[int, float]]] = {}
     for start in range(0, len(infos), batch_size):
         chunk = infos[start : start + batch_size]
-        obs = [_replay(game, info.history).observation(info.player) for info in chunk]
+        obs = [_fresh(o) for o in observations[start : start + batch_size]]
         probs = np.asarray(policy(obs), dtype=np.float64)
         for info, row in zip(chunk, probs, strict=True):
             table[info.key] = _normalise(info, row)
     return table
+
+
+@cache
+def information_observations() -> tuple[Observation, ...]:
+    """Our local observation at each of :func:`information_states` (in that order).
+
+    They do not depend on the policy, so they are made once (the replays cost more than most
+    policies); :func:`tabular_policy` hands each policy copies, so none can alter them.
+    """
+    game = our_game()
+    return tuple(
+        _replay(game, info.history).observation(info.player) for info in information_states()
+    )
+
+
+def _fresh(obs: Observation) -> Observation:
+    """A copy of ``obs`` with arrays of its own."""
+    return Observation(obs.player, obs.tensor.copy(), obs.legal_mask.copy(), obs.text)
 
 
 def _replay(game: LiarsDiceGame, history: Sequence[int]) -> LiarsDiceState:

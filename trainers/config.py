@@ -6,7 +6,9 @@ A config name without a path is looked up among the shipped configs (``trainers/
 Every value is validated, for type and range, when the config is built (a pydantic
 dataclass: ``lr=abc``, ``epochs=true``, ``total_decisions=1.5`` or ``gamma=-1`` are refused
 with one line that names the field), and so are the agent specs it names and ``best_metric``:
-nothing starts with a bad setting.
+nothing starts with a bad setting. The value types and those checks are in
+:mod:`trainers.config_fields`; this module holds the fields and the loading, overriding and
+resuming of a config.
 """
 
 from __future__ import annotations
@@ -22,34 +24,22 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, ValidationError
 from pydantic.dataclasses import dataclass
 
-import games
-from trainers.shaping import potential_for
-from trainers.teacher import Teacher
+from trainers.config_fields import (
+    Count,
+    Count0,
+    Flag,
+    Fraction,
+    Hidden,
+    NonNegative,
+    Positive,
+    Text,
+    check_across_fields,
+    describe_errors,
+)
 
-METHODS = ("ctde", "cadp", "ctedd", "mmd", "cfr_plus")
-FULL_WIDTH = ("mmd", "cfr_plus")
-"""Methods that solve the game on its enumerated information states (:mod:`trainers.full_width`)
-instead of self-play PPO; only for the OpenSpiel configuration of Liar's Dice."""
-CRITICS = ("global", "local")
-DISTILL_LOSSES = ("mse", "kl")
 RESUMABLE = ("total_decisions", "checkpoint_every", "eval_every", "eval_games", "threads")
 """Fields that ``arena train --resume DIR --set KEY=VALUE`` may change (the budget, and
 bookkeeping that does not change what is learnt)."""
-
-Count = Annotated[int, Field(strict=True, ge=1)]
-"""An integer >= 1 (``true`` and ``1.5`` are refused)."""
-Count0 = Annotated[int, Field(strict=True, ge=0)]
-"""An integer >= 0."""
-Positive = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
-"""A finite number > 0 (integers are accepted)."""
-NonNegative = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
-"""A finite number >= 0."""
-Fraction = Annotated[float, Field(strict=True, ge=0, le=1)]
-"""A number in [0, 1]."""
-Text = Annotated[str, Field(strict=True)]
-Flag = Annotated[bool, Field(strict=True)]
-Hidden = Annotated[tuple[Count, ...], Field(min_length=1)]
-"""Hidden layer sizes: at least one layer, each >= 1."""
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
@@ -214,31 +204,9 @@ class TrainConfig:
     machine, 1.3-1.5x faster than 1; a run is reproducible with the same number of threads)."""
 
     def __post_init__(self) -> None:
-        """Checks across fields (each field's type and range are checked before this)."""
-        game = games.make(self.game, **self.params)
-        object.__setattr__(self, "params", game.params)
-        if self.method in FULL_WIDTH:
-            _check_enumerable(self.method, game)
-        if self.pool_prob + self.opponent_agent_prob > 1.0:
-            raise ValueError(
-                f"pool_prob + opponent_agent_prob must not exceed 1, got {self.pool_prob} + "
-                f"{self.opponent_agent_prob}"
-            )
-        if self.opponent_agent_prob > 0 and not self.opponent_agents:
-            raise ValueError("opponent_agent_prob > 0 needs opponent_agents (agent specs)")
-        from agents.base import check_agent
-
-        for spec in self.opponent_agents:
-            _named("opponent_agents", check_agent, spec, game)
-        if self.shaping:
-            _named("shaping", potential_for, game)
-        if self.teacher:
-            _named("teacher", Teacher, self.teacher, game, 0)
-        allowed = ("auto", *evaluation_columns(self.method, game))
-        if self.best_metric not in allowed:
-            raise ValueError(
-                f"best_metric must be one of {', '.join(allowed)}, got {self.best_metric!r}"
-            )
+        """Checks across fields (:func:`~trainers.config_fields.check_across_fields`); the game's
+        defaults fill ``params``."""
+        object.__setattr__(self, "params", check_across_fields(self).params)
 
     @property
     def batch_size(self) -> int:
@@ -270,41 +238,6 @@ class TrainConfig:
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict of every field."""
         return json.loads(json.dumps(dataclasses.asdict(self)))
-
-
-def _check_enumerable(method: str, game: games.Game) -> None:
-    """Refuse a full-width method on a game whose information states it cannot enumerate."""
-    from trainers.evaluate import is_openspiel_config
-
-    if not is_openspiel_config(game):
-        given = ", ".join(f"{k}={v}" for k, v in game.params.items())
-        raise ValueError(
-            f"method {method} enumerates every information state and only handles liars_dice "
-            f"in the OpenSpiel configuration (the duel: players=2, dice=1, sides=6, "
-            f"single_round); got {game.name} with {given}: use ctde, cadp or ctedd"
-        )
-
-
-def _named(field_name: str, check: Any, *args: Any) -> None:
-    """Run ``check(*args)``; a ValueError it raises is raised again naming ``field_name``."""
-    try:
-        check(*args)
-    except ValueError as exc:
-        raise ValueError(f"{field_name}: {exc}") from exc
-
-
-def evaluation_columns(method: str, game: games.Game) -> tuple[str, ...]:
-    """The evaluation columns a run of ``method`` on ``game`` logs (``best_metric`` choices)."""
-    from trainers.evaluate import is_openspiel_config
-
-    prefixes = {"ctde": ("",), "cadp": ("", "cadp_c_", "cadp_d_"), "ctedd": ("", "global_")}
-    prefixes |= {name: ("",) for name in FULL_WIDTH}
-    exact = is_openspiel_config(game)
-    columns: list[str] = []
-    for prefix in prefixes[method]:
-        columns += [f"{prefix}win_vs_random", f"{prefix}win_vs_heuristic"]
-        columns += [f"{prefix}nash_conv"] if exact else []
-    return tuple(columns)
 
 
 def shipped_configs() -> list[str]:
@@ -363,17 +296,6 @@ def config_from_dict(data: dict[str, Any], overrides: list[str] | None = None) -
         return TrainConfig(**data)
     except ValidationError as exc:
         raise ValueError(describe_errors(exc)) from None
-
-
-def describe_errors(exc: ValidationError) -> str:
-    """The first validation error of a config as one line: the field, what is allowed, the
-    value given."""
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"])
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if not where:  # a check across fields (``__post_init__``)
-        return f"bad config: {message}"
-    return f"bad config value {where}={error['input']!r}: {message}"
 
 
 def resume_config(saved: dict[str, Any], overrides: list[str] | None = None) -> TrainConfig:

@@ -5,7 +5,7 @@ that actor gives logits during the PPO update; every other hook has a default th
 overrides only where it differs (CADP collects every seat's view and adds its pruning loss,
 CTEDD collects with its global policy, has two phases and ships the distilled actor).
 :func:`trainers.loop.train` finds the method of a config with :func:`get_method`. The
-full-width methods (``mmd``, ``cfr_plus``: :data:`trainers.config.FULL_WIDTH`) are no PPO
+full-width methods (``mmd``, ``cfr_plus``: :data:`trainers.config_fields.FULL_WIDTH`) are no PPO
 methods; :func:`trainers.full_width.train_full_width` runs them.
 """
 
@@ -17,7 +17,8 @@ from typing import ClassVar
 from torch import nn
 
 from games.core import Game
-from trainers.config import FULL_WIDTH, METHODS, TrainConfig
+from trainers.config import TrainConfig
+from trainers.config_fields import FULL_WIDTH, METHODS
 from trainers.ppo import ActorFn
 from trainers.rollout import Batch
 from trainers.run import Run

@@ -95,12 +95,15 @@ class PackageSetAgent(BaseAgent):
         return self._agent(index).supports(game)
 
     def reset(self, game: Game, seat: int, seed: int | None) -> None:
-        """Pick the package for ``game`` and reset it."""
-        super().reset(game, seat, seed)
+        """Pick the package for ``game`` and reset it (its generator is this agent's: one
+        seeded generator per game, made once)."""
+        self.check_supports(game)
         index = self._find(game)
-        assert index is not None  # supports() passed in super().reset
+        assert index is not None  # supports() passed
+        self.game, self.seat = game, seat
         self.active = self._agent(index).spawn()
         self.active.reset(game, seat, seed)
+        self.rng = self.active.rng
 
     def batch_leaf(self) -> NeuralAgent | None:
         """The active package's network (see :meth:`agents.base.BaseAgent.batch_leaf`)."""

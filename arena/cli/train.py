@@ -19,7 +19,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     2). Ctrl-C or SIGTERM writes a checkpoint and exits with 128 + the signal's number; a
     diverged run (a NaN loss) stops with exit status 1, keeping the last good checkpoint.
     """
-    from trainers.config import FULL_WIDTH
+    from trainers.config_fields import FULL_WIDTH
     from trainers.guards import NonFiniteError
     from trainers.loop import train
 
