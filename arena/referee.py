@@ -274,7 +274,7 @@ class Referee:
 
     def _collect(self, sent: list[_Asked]) -> list[tuple[_Live, MatchResult]]:
         """Read the replies to ``sent`` and play their moves (one step of the boards for all
-        of them); the games that ended, in the order they were asked."""
+        of them); the games that ended, host by host (its forfeits first)."""
         assert self.boards is not None
         answered: list[tuple[_Asked, Reply | str]] = []
         for asked in sent:
@@ -295,24 +295,29 @@ class Referee:
             for asked, reply in answered
             if isinstance(reply, Reply)
         ]
+        over = np.zeros(0, dtype=bool)
         if moves:
             rows = np.concatenate([asked.rows[played] for asked, played, _, _ in moves])
             self.boards.apply(rows, np.concatenate([actions for _, _, actions, _ in moves]))
-            over = iter(self.boards.terminal(rows).tolist())
+            over = self.boards.terminal(rows)
         ended: list[tuple[_Live, MatchResult]] = []
-        steps = iter(moves)
+        steps, at = iter(moves), 0
         for asked, reply in answered:
             if not isinstance(reply, Reply):
                 self._forfeit_all(asked.items, reply, ended)
                 continue
-            _, _, _, reasons = next(steps)
-            for i, (lv, seat) in enumerate(asked.items):
-                if i in reasons:
-                    ended.append((lv, self._result(lv, (seat, reasons[i]))))
-                    continue
+            _, played, _, reasons = next(steps)
+            items = asked.items
+            if reasons:  # forfeits first, then the moves played
+                for i, reason in reasons.items():
+                    lv, seat = items[i]
+                    ended.append((lv, self._result(lv, (seat, reason))))
+                items = [items[i] for i in played.tolist()]
+            for lv, _ in items:
                 lv.moves += 1
-                if next(over):
-                    ended.append((lv, self._result(lv)))
+            for j in np.flatnonzero(over[at : at + len(items)]).tolist():
+                ended.append((items[j][0], self._result(items[j][0])))
+            at += len(items)
         return ended
 
     @staticmethod
@@ -321,12 +326,17 @@ class Referee:
         their actions, {index: forfeit reason} of the others)``."""
         items, masks = asked.items, asked.masks
         n, count = len(items), masks.shape[1]
-        actions = np.fromiter(
-            (a if a is not None and 0 <= a < count else -1 for a in reply.actions), np.int64, n
-        )
-        legal = actions >= 0
+        try:  # the usual reply: ints only
+            actions = np.array(reply.actions, dtype=np.int64)
+        except (TypeError, OverflowError):  # None (an error) or an int beyond int64
+            actions = np.fromiter(
+                (a if a is not None and 0 <= a < count else -1 for a in reply.actions), np.int64, n
+            )
+        legal = (actions >= 0) & (actions < count)
         at = np.flatnonzero(legal)
         legal[at] = masks[at, actions[at]] != 0
+        if not reply.errors and legal.all():
+            return np.arange(n), actions, {}
         reasons: dict[int, str] = {}
         for i, (lv, seat) in enumerate(items):
             reason = reply.errors.get(lv.slot(seat)) if reply.errors else None
