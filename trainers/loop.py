@@ -14,6 +14,7 @@ logging, resume) is shared.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,7 +116,10 @@ def _updates(session: Session, stop: StopSignals, progress: bool) -> None:
         while run.update < session.last and stop.received is None:
             metrics = update_once(run, session.method)
             if cfg.eval_every and run.update % cfg.eval_every == 0:
+                start = time.perf_counter()
                 metrics.update(session.evaluate())
+                run.wall += time.perf_counter() - start
+            metrics["wall_s"] = round(run.wall, 2)  # the run's clock, evaluations included
             session.log.add(metrics)
             bar.update(1)
             bar.set_postfix_str(_postfix(metrics, session.evaluation), refresh=False)

@@ -46,7 +46,7 @@ class Run:
     update: int = 0
     decisions: int = 0
     wall: float = 0.0
-    """Training seconds so far (over every resume)."""
+    """Training seconds so far, periodic evaluations included (over every resume)."""
     best: dict[str, Any] | None = None
     """The best evaluation so far: its ``score``, ``update``, ``evaluation`` and ``actor``."""
     teacher: Teacher | None = None

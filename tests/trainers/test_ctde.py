@@ -13,6 +13,7 @@ from tests.trainers.helpers import assert_same_networks, two_seat_batch
 from trainers import evaluate
 from trainers.checkpoint import load_checkpoint
 from trainers.config import load_config, shipped_configs
+from trainers.logger import MetricsLog
 from trainers.loop import train
 from trainers.rollout import gae
 
@@ -38,6 +39,8 @@ def test_tiny_run_exports_a_package_that_plays(tmp_path, monkeypatch, config, ex
     run = train(cfg, tmp_path, progress=False)
     assert run.update == cfg.num_updates
     assert (tmp_path / "metrics.csv").exists() and (tmp_path / "curves.png").exists()
+    clock = [row["wall_s"] for row in MetricsLog(tmp_path).rows]  # the run's clock, every row
+    assert len(clock) == cfg.num_updates and clock == sorted(clock) and clock[-1] > 0
     spec = str(tmp_path / "agent")
     game = games.make(cfg.game, **cfg.params)
     players = [InProcessPlayer(spec)] + [InProcessPlayer("random")] * (game.num_players - 1)
