@@ -154,10 +154,7 @@ def plot(runs: dict[str, list[dict[str, np.ndarray]]], png: Path, minutes: float
             mean = mean_curve(series)
             if mean is not None:
                 ax.plot(*mean.T, color=color, lw=2.5, label=f"{label} (mean of {len(series)})")
-        clock = (
-            "training seconds (evaluations excluded)" if "ctde" in config else "wall-clock seconds"
-        )
-        ax.set(title=f"{title}\n{config}", xlabel=clock, yscale="log")
+        ax.set(title=f"{title}\n{config}", xlabel="wall-clock seconds", yscale="log")
         ax.grid(alpha=0.3, which="both")
         ax.legend(loc="upper right", fontsize=8)
     axes[0].set_ylabel("NashConv (exact)")
