@@ -119,6 +119,21 @@ def default_chunk_size(todo: int, options: RunOptions) -> int:
     return max(1, min(max(MIN_CHUNK, 4 * options.batch_size), share))
 
 
+def make_chunks(todo: Sequence[ScheduledGame], options: RunOptions) -> deque[Chunk]:
+    """``todo`` in chunks of :func:`default_chunk_size`, except that each worker's first
+    chunk is one batch (when that is smaller): the progress bar moves after one batch of
+    games, not after a whole chunk."""
+    size = default_chunk_size(len(todo), options)
+    first = min(size, options.batch_size) if options.chunk_size is None else size
+    bounds = [i * first for i in range(options.workers)]
+    start = bounds[-1] + first
+    bounds += list(range(start, len(todo), size))
+    bounds = [b for b in bounds if b < len(todo)]
+    return deque(
+        Chunk(list(todo[a:b])) for a, b in zip(bounds, [*bounds[1:], len(todo)], strict=True)
+    )
+
+
 class LocalExecutor:
     """Plays chunks on ``options.workers`` local processes (see the module docstring)."""
 
@@ -152,8 +167,7 @@ class LocalExecutor:
         self, todo: Sequence[ScheduledGame], stop: Callable[[], bool]
     ) -> Iterator[list[GameRow]]:
         """Yield the rows of each finished chunk until ``todo`` is played or ``stop()``."""
-        size = default_chunk_size(len(todo), self.options)
-        queue = deque(Chunk(list(todo[i : i + size])) for i in range(0, len(todo), size))
+        queue = make_chunks(todo, self.options)
         quarantine: deque[Chunk] = deque()
         pool = self._pool(self.options.workers)
         inflight: dict[Future, Chunk] = {}

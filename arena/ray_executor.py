@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from arena.executor import Chunk, default_chunk_size, forfeit_row
+from arena.executor import Chunk, forfeit_row, make_chunks
 from arena.ladder.rows import GameRow
 from arena.options import RunOptions
 from arena.ray_actor import GameActor, shipped_packages
@@ -143,8 +143,7 @@ class RayExecutor:
     ) -> Iterator[list[GameRow]]:
         """Yield the rows of each finished chunk until ``todo`` is played or ``stop()``."""
         ray = _ray()
-        size = default_chunk_size(len(todo), self.options)
-        queue = deque(Chunk(list(todo[i : i + size])) for i in range(0, len(todo), size))
+        queue = make_chunks(todo, self.options)
         while queue and len(self.actors) < self.options.workers:
             self._start_actor()
         inflight: dict[Any, tuple[ActorSlot, Chunk]] = {}

@@ -337,3 +337,15 @@ def test_a_tournament_stored_by_the_previous_version_resumes_with_its_own_seeds(
     game = make_schedule(["a", "b", "c"], 3, "round-robin", 3, 7, seeding=1)[4]
     assert (game.deal, game.seeds) == (1834709978, (227123106, 3959015253, 1832584045))
     assert TournamentConfig(agents=("a", "b")).seeding == 2
+
+
+def test_chunks_cover_every_game_once_in_order_and_each_workers_first_is_one_batch():
+    from arena.executor import make_chunks
+
+    games = list(range(8000))
+    sizes = [len(c.games) for c in make_chunks(games, RunOptions(workers=2, batch_size=512))]
+    assert sizes == [512, 512, 2000, 2000, 2000, 976]  # progress after one batch per worker
+    for options in (RunOptions(workers=1), RunOptions(workers=2, batch_size=1)):
+        assert [g for c in make_chunks(games, options) for g in c.games] == games
+    explicit = make_chunks(games[:20], RunOptions(workers=1, batch_size=64, chunk_size=7))
+    assert [len(c.games) for c in explicit] == [7, 7, 6]  # an explicit chunk size, as given
