@@ -125,13 +125,13 @@ def make_chunks(todo: Sequence[ScheduledGame], options: RunOptions) -> deque[Chu
     games, not after a whole chunk."""
     size = default_chunk_size(len(todo), options)
     first = min(size, options.batch_size) if options.chunk_size is None else size
-    bounds = [i * first for i in range(options.workers)]
-    start = bounds[-1] + first
-    bounds += list(range(start, len(todo), size))
-    bounds = [b for b in bounds if b < len(todo)]
-    return deque(
-        Chunk(list(todo[a:b])) for a, b in zip(bounds, [*bounds[1:], len(todo)], strict=True)
-    )
+    chunks: deque[Chunk] = deque()
+    start = 0
+    while start < len(todo):
+        n = first if len(chunks) < options.workers else size
+        chunks.append(Chunk(list(todo[start : start + n])))
+        start += n
+    return chunks
 
 
 class LocalExecutor:

@@ -7,15 +7,13 @@ import csv
 import json
 import re
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 from arena.cli import main
-from tests.trainers.helpers import wait_for_first_update
+from tests.trainers.helpers import start_training
 from trainers.checkpoint import load_checkpoint
 
 TINY = ["total_decisions=2000", "num_envs=16", "steps_per_env=16", "eval_every=0"]
@@ -133,14 +131,7 @@ def test_the_budget_is_met_exactly_or_the_rounding_is_printed(tmp_path, capsys):
 def test_a_signal_before_the_first_checkpoint_saves_one_and_the_run_resumes(tmp_path, capsys, sig):
     out = tmp_path / "run"
     argv = train_argv(out, "total_decisions=6400", "checkpoint_every=1000")  # 100 updates
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "arena.cli", *argv],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    wait_for_first_update(out, proc)
+    proc = start_training(argv, out)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 128 + sig, err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +44,20 @@ def uniform_actor(game: Game) -> Callable[[torch.Tensor], torch.Tensor]:
         return torch.zeros(len(obs), game.num_distinct_actions)
 
     return logits
+
+
+def start_training(argv: list[str], out: Path) -> subprocess.Popen:
+    """Start ``arena ARGV`` (a training run writing to ``out``) from the repository root and
+    return once it has logged its first update."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "arena.cli", *argv],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for_first_update(out, proc)
+    return proc
 
 
 def wait_for_first_update(out: Path, proc: subprocess.Popen) -> None:

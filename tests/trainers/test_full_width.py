@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import math
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from agents.package import read_manifest
 from arena.cli import main
-from tests.trainers.helpers import wait_for_first_update
+from tests.trainers.helpers import start_training
 from trainers.cfr_plus import CFRPlusState, cfr_plus_step
 from trainers.exact import duel_tree
 from trainers.mmd import MMDState, mmd_step, run_mmd, tabular_nash_conv
@@ -101,15 +98,7 @@ def test_a_signal_stops_the_solve_and_still_exports_the_policy_reached(tmp_path)
     argv = ["train", "liars_dice_duel_cfr_plus", "--out", str(out), "--quiet"]
     for item in ("tabular_iterations=100000", "eval_every=5", "distill_epochs=1", "eval_games=4"):
         argv += ["--set", item]
-    root = Path(__file__).resolve().parents[2]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "arena.cli", *argv],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    wait_for_first_update(out, proc)
+    proc = start_training(argv, out)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 128 + signal.SIGINT, err
