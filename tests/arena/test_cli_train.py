@@ -46,7 +46,6 @@ def test_placement_prints_its_configuration_and_marks_the_new_agent(tmp_path, ca
 
 # -- part 4 of issue 13: a trainer that never loses work and refuses bad settings up front ----
 
-ROOT = Path(__file__).resolve().parents[2]
 SKULL = [
     "params.players=3",
     "num_envs=8",
