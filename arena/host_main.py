@@ -1,4 +1,4 @@
-"""The agent host process: ``python -m arena.host_main READ_FD WRITE_FD``.
+"""The agent host process: ``python -m arena.host_main READ_FD WRITE_FD RING_FD``.
 
 Started by :class:`arena.hosts.ProcessHost` (inside bubblewrap where available). It loads ONE
 agent spec (the factory runs here, never in the referee), then answers batches: each request
@@ -8,7 +8,9 @@ observations waiting on this agent; the reply carries one action or one error pe
 
 Requests come from the referee, which this process trusts (pickle); replies go back as JSON
 only, so a hostile agent cannot make the referee unpickle anything. The agent's stdout and
-stderr are the log file the referee opened; the protocol uses its own two descriptors.
+stderr are the log file the referee opened; the protocol uses its own two descriptors, and
+the observation arrays come through shared memory mapped read-only (``RING_FD``, -1: in the
+pipe; :mod:`arena.shared_arrays`).
 """
 
 from __future__ import annotations
@@ -70,7 +72,9 @@ def _send(fd: int, reply: dict[str, Any]) -> None:
 class Host:
     """The agent and its per-game copies (one per slot: a seat of a game in flight)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ring: Any = None) -> None:
+        self.ring = ring
+        """The referee's :class:`arena.shared_arrays.RingReader`, if it sent one."""
         self.prototype: Any = None
         self.game: Any = None
         self.copies: dict[int, Any] = {}
@@ -131,6 +135,7 @@ class Host:
     def batch(self, request: dict) -> dict:
         """Start games, end games, then answer the observations (one action or error each)."""
         from agents.base import act_arrays, batch_leaf_of
+        from arena.shared_arrays import read_arrays
 
         self.drop(request["drops"])
         errors: dict[int, str] = {}
@@ -144,7 +149,9 @@ class Host:
                 errors[slot] = f"failed to start: {short(exc)}"
         slots, texts = request["slots"], request["texts"]
         ready = [i for i, slot in enumerate(slots) if slot not in errors]
-        tensors, masks, players = request["tensors"], request["masks"], request["players"]
+        tensors = read_arrays(self.ring, request["tensors"])
+        masks = read_arrays(self.ring, request["masks"])
+        players = request["players"]
         if len(ready) < len(slots):
             tensors, masks = tensors[ready], masks[ready]
             players = [players[i] for i in ready]
@@ -164,9 +171,14 @@ class Host:
         return {"actions": actions, "errors": {str(k): v for k, v in errors.items()}}
 
 
-def serve(rfd: int, wfd: int) -> None:
+def serve(rfd: int, wfd: int, ring_fd: int = -1) -> None:
     """Answer requests until the referee closes the pipe or says ``close``."""
-    host = Host()
+    ring = None
+    if ring_fd >= 0:
+        from arena.shared_arrays import RingReader
+
+        ring = RingReader(ring_fd)
+    host = Host(ring)
     while True:
         try:
             (size,) = FRAME.unpack(_read_exact(rfd, FRAME.size))
@@ -193,7 +205,7 @@ def main(argv: list[str]) -> None:
     """Entry point: the two protocol descriptors are the arguments."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the referee decides when to stop
     rfd, wfd = int(argv[1]), int(argv[2])
-    serve(rfd, wfd)
+    serve(rfd, wfd, int(argv[3]) if len(argv) > 3 else -1)
     sys.stdout.flush()
     os._exit(0)
 

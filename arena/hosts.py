@@ -45,6 +45,7 @@ from arena.sandbox import (
     spec_paths,
     user_processes,
 )
+from arena.shared_arrays import ArrayRing
 
 MAX_REPLY_BYTES = 4 << 20
 """The largest reply a host may send (a few bytes per observation are needed)."""
@@ -123,8 +124,11 @@ class ProcessHost:
         self.agent_name = spec
         """The name the agent gave when it loaded."""
         self._wfd = self._rfd = -1
-        self._pending: deque[tuple[float, float]] = deque()
-        """(sent at, seconds allowed) of each request not yet answered, oldest first."""
+        self._pending: deque[tuple[float, float, bool]] = deque()
+        """(sent at, seconds allowed, arrays in the ring) of each request not yet answered,
+        oldest first."""
+        self._ring: ArrayRing | None = None
+        """The shared memory the requests' arrays go through (:mod:`arena.shared_arrays`)."""
         self._answered = 0.0
         self._loading = 0.0
         """When the agent being loaded must have answered (set by :meth:`launch`)."""
@@ -153,13 +157,16 @@ class ProcessHost:
         self.close()
         self.generation += 1
         to_host, from_host = os.pipe(), os.pipe()
-        command = [sys.executable, "-m", "arena.host_main", str(to_host[0]), str(from_host[1])]
+        self._ring = ArrayRing.create()
+        ring_fd = -1 if self._ring is None else self._ring.fd
+        fds = [to_host[0], from_host[1]]
+        command = [sys.executable, "-m", "arena.host_main", *map(str, fds), str(ring_fd)]
         if self.sandboxed:
             command = bwrap_prefix(spec_paths(self.spec)) + command
         try:
             self.proc = subprocess.Popen(
                 command,
-                pass_fds=(to_host[0], from_host[1]),
+                pass_fds=(*fds, ring_fd) if ring_fd >= 0 else tuple(fds),
                 stdin=subprocess.DEVNULL,
                 stdout=self.out or subprocess.DEVNULL,
                 stderr=self.log or subprocess.DEVNULL,
@@ -218,9 +225,12 @@ class ProcessHost:
             HostError: the host died or does not read.
         """
         message = {"kind": "batch", **batch.__dict__}
+        places = None if self._ring is None else self._ring.put((batch.tensors, batch.masks))
+        if places is not None:  # else the arrays go in the pipe
+            message["tensors"], message["masks"] = ("ring", places[0]), ("ring", places[1])
         budget = self.move_timeout * max(1, len(batch.slots))
         now = time.monotonic()
-        self._pending.append((now, budget))
+        self._pending.append((now, budget, places is not None))
         self._write(message, now + budget)
 
     def receive(self) -> Reply:
@@ -231,10 +241,12 @@ class ProcessHost:
         """
         if not self._pending:
             raise HostError("crashed: agent process died (in another game)")
-        sent, budget = self._pending.popleft()
+        sent, budget, ringed = self._pending.popleft()
         # requests are answered in order: the clock of this one starts with the last answer
         reply = self._read(max(sent, self._answered) + budget)
         self._answered = time.monotonic()
+        if ringed and self._ring is not None:
+            self._ring.release_oldest()
         try:
             actions = [None if a is None else int(a) for a in reply["actions"]]
             errors = {int(k): str(v)[:400] for k, v in reply["errors"].items()}
@@ -342,6 +354,9 @@ class ProcessHost:
                     os.close(fd)
         self._wfd = self._rfd = -1
         self._pending.clear()
+        ring, self._ring = self._ring, None
+        if ring is not None:
+            ring.close()
         proc, self.proc = self.proc, None
         if proc is None:
             return

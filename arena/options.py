@@ -14,7 +14,7 @@ from dataclasses import dataclass
 EXECUTORS = ("local", "ray")
 SANDBOXES = ("auto", "bwrap", "none")
 
-DEFAULT_BATCH_SIZE = 512
+DEFAULT_BATCH_SIZE = 1024
 """Games each worker keeps in flight (and so the most observations in one host request)."""
 DEFAULT_AGENT_MEMORY_MB = 4096
 """Address-space limit of one agent host, in MiB (torch alone maps about 1 GiB)."""

@@ -231,6 +231,37 @@ def spoofer():
     return Spoofer()
 
 
+# -- the shared memory the observations come through ------------------------------------------
+class RingVandal(RandomAgent):
+    """Attacks the observation ring (``arena.shared_arrays``) whose descriptor the host got as
+    its last argument: shrink it (the referee's next write would then crash its worker), map
+    it writable, write into it. Prints ``RING <what> <outcome>`` for each attempt (to the
+    agent log)."""
+
+    def reset(self, game, seat, seed):
+        super().reset(game, seat, seed)
+        import mmap
+
+        fd = int(sys.argv[3])
+        attempts = {
+            "truncate": lambda: os.ftruncate(fd, 0),
+            "grow": lambda: os.ftruncate(fd, 1 << 30),
+            "map-writable": lambda: mmap.mmap(fd, 0),
+            "write": lambda: os.pwrite(fd, b"x" * 4096, 0),
+        }
+        for what, attempt in attempts.items():
+            try:
+                attempt()
+                outcome = "succeeded"
+            except OSError:
+                outcome = "refused"
+            print(f"RING {what} {outcome}", flush=True)
+
+
+def ring_vandal():
+    return RingVandal()
+
+
 # -- numpy integer actions --------------------------------------------------------------------
 class NumpyInts(RandomAgent):
     """Returns ``np.int64`` and ``np.argmax`` results instead of Python ints."""

@@ -250,6 +250,18 @@ def test_numpy_integer_actions_play_under_process_isolation(tmp_path):
     assert all(r["forfeits"] == "" for r in rows), rows
 
 
+@linux_only
+def test_an_agent_cannot_resize_or_write_the_shared_observations(tmp_path):
+    _, out = tournament(tmp_path, f"{H}ring_vandal,random", "--seed", "5", gpp=5)
+    rows = exported(tmp_path)
+    assert len(rows) == out["total_games"] == 10
+    assert all(r["forfeits"] == "" for r in rows), rows
+    log = agent_log(tmp_path)
+    for what in ("truncate", "grow", "map-writable", "write"):
+        assert f"RING {what} refused" in log, log[-2000:]
+    assert "succeeded" not in log
+
+
 # -- 5. memory limit --------------------------------------------------------------------------
 def test_memory_hog_forfeits_and_the_run_completes(tmp_path):
     _, out = tournament(tmp_path, f"{H}hog,random", "--agent-memory", "1024", "--seed", "6")

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 import games
+from arena import shared_arrays
 from arena.match import play_match
 from arena.options import RunOptions
 from arena.players import InProcessPlayer
@@ -64,6 +65,21 @@ def test_batching_and_isolation_do_not_change_any_game(isolation, batch_size):
         isolation=isolation,
     )
     rows = _play(config, batch_size=batch_size)
+    assert _key(rows) == _reference(config)
+    assert not any(r.forfeits for r in rows)
+
+
+def test_arrays_too_large_for_the_shared_memory_travel_in_the_pipe(monkeypatch):
+    monkeypatch.setattr(shared_arrays, "CAPACITY", 64)  # no request fits
+    config = TournamentConfig(
+        game="liars_dice",
+        params=DUEL,
+        agents=("zoo:liars-dice-duel", "heuristic"),
+        games_per_pairing=6,
+        seed=12,
+        isolation="process",
+    )
+    rows = _play(config, batch_size=5)
     assert _key(rows) == _reference(config)
     assert not any(r.forfeits for r in rows)
 
