@@ -147,7 +147,8 @@ def batch_leaf_of(agent: Agent) -> Any:
     return leaf
 
 
-def _group_key(leaf: Any) -> tuple:
+def group_key(leaf: Any) -> tuple:
+    """Copies answered together share this key: their type and what they share."""
     return (type(leaf), id(getattr(leaf, "shared_policy", leaf)))
 
 
@@ -158,6 +159,7 @@ def act_arrays(
     masks: np.ndarray,
     texts: Sequence[str] | None = None,
     leaves: Sequence[Any] | None = None,
+    keys: Sequence[tuple] | None = None,
 ) -> list[object]:
     """:func:`act_many` for observations given as stacked arrays (row ``i`` is the observation
     of ``agents[i]``, seat ``players[i]``), as the referee sends them.
@@ -165,18 +167,17 @@ def act_arrays(
     When every agent is a copy of one batchable agent whose leaf offers ``policy_arrays``
     (neural agents), the arrays go to ONE call as they are, with no per-observation objects;
     otherwise each row becomes an :class:`~games.core.Observation` for :func:`act_many`. The
-    results are the same either way. ``leaves``: the agents' :func:`batch_leaf_of`, when the
-    caller keeps them (an agent host finds each game's once, when the game starts).
+    results are the same either way. ``leaves`` and ``keys``: the agents' :func:`batch_leaf_of`
+    and those leaves' :func:`group_key`, when the caller keeps them (an agent host finds each
+    game's once, when the game starts).
     """
     if leaves is None:
         leaves = [batch_leaf_of(agent) for agent in agents]
     first = leaves[0] if leaves else None
     if first is not None and hasattr(first, "policy_arrays"):
-        shared = getattr(first, "shared_policy", first)
-        if all(
-            type(leaf) is type(first) and getattr(leaf, "shared_policy", leaf) is shared
-            for leaf in leaves
-        ):
+        if keys is None:
+            keys = [group_key(leaf) for leaf in leaves]
+        if len(set(keys)) == 1:
             try:
                 probs = first.policy_arrays(tensors, masks)
             except Exception:  # act_many finds which observation it was
@@ -204,7 +205,7 @@ def act_many(agents: Sequence[Agent], observations: Sequence[Observation]) -> li
     for i, agent in enumerate(agents):
         leaf = batch_leaf_of(agent)
         if leaf is not None:
-            groups.setdefault(_group_key(leaf), []).append(i)
+            groups.setdefault(group_key(leaf), []).append(i)
             continue
         try:
             results[i] = agent.act(observations[i])
@@ -248,13 +249,14 @@ def choose_rows(leaves: Sequence[BaseAgent], probs: np.ndarray) -> list[object]:
             except Exception as exc:
                 out.append(exc)
         return out
-    greedy = [bool(getattr(leaf, "deterministic", False)) for leaf in leaves]
-    draws = [0.0 if g else leaf.rng.random() for leaf, g in zip(leaves, greedy, strict=True)]
-    uniforms = np.array(draws)
+    # one uniform per sampling row, in order; -1 marks a greedy row
+    uniforms = np.array(
+        [-1.0 if getattr(leaf, "deterministic", False) else leaf.rng.random() for leaf in leaves]
+    )
     cdf = np.cumsum(probs, axis=1)
     cdf /= cdf[:, -1:]
     sampled = (cdf <= uniforms[:, None]).sum(axis=1)
-    return np.where(greedy, probs.argmax(axis=1), sampled).tolist()
+    return np.where(uniforms < 0, probs.argmax(axis=1), sampled).tolist()
 
 
 AgentFactory = Callable[[], Agent]

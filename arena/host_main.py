@@ -80,6 +80,8 @@ class Host:
         self.copies: dict[int, Any] = {}
         self.leaves: dict[int, Any] = {}
         """Slot -> its copy's batch leaf (``agents.base.batch_leaf_of``), found when it starts."""
+        self.keys: dict[int, tuple] = {}
+        """Slot -> its leaf's ``agents.base.group_key`` (copies with one key answer together)."""
 
     def load(self, spec: str, game_name: str, params: dict, expected_hash: str) -> dict:
         """Load the agent and check that it plays the game (and that its package is intact)."""
@@ -117,6 +119,7 @@ class Host:
         for slot, returns in drops:
             agent = self.copies.pop(slot, None)
             self.leaves.pop(slot, None)
+            self.keys.pop(slot, None)
             end = getattr(agent, "end", None)
             if callable(end):
                 try:
@@ -134,7 +137,7 @@ class Host:
 
     def batch(self, request: dict) -> dict:
         """Start games, end games, then answer the observations (one action or error each)."""
-        from agents.base import act_arrays, batch_leaf_of
+        from agents.base import act_arrays, batch_leaf_of, group_key
         from arena.shared_arrays import read_arrays
 
         self.drop(request["drops"])
@@ -144,7 +147,8 @@ class Host:
                 agent = self._copy()
                 agent.reset(self.game, seat, seed)
                 self.copies[slot] = agent
-                self.leaves[slot] = batch_leaf_of(agent)
+                self.leaves[slot] = leaf = batch_leaf_of(agent)
+                self.keys[slot] = group_key(leaf)
             except Exception as exc:
                 errors[slot] = f"failed to start: {short(exc)}"
         slots, texts = request["slots"], request["texts"]
@@ -158,7 +162,8 @@ class Host:
             texts = None if texts is None else [texts[i] for i in ready]
         agents = [self.copies[slots[i]] for i in ready]
         leaves = [self.leaves[slots[i]] for i in ready]
-        answers = act_arrays(agents, players, tensors, masks, texts, leaves)
+        keys = [self.keys[slots[i]] for i in ready]
+        answers = act_arrays(agents, players, tensors, masks, texts, leaves, keys)
         if len(ready) == len(slots) and all(type(a) is int for a in answers):
             return {"actions": answers, "errors": {}}  # the common case: plain ints, no error
         actions: list[int | None] = [None] * len(slots)
