@@ -68,7 +68,10 @@ class ArrayRing:
 
     def put(self, arrays: Sequence[np.ndarray]) -> list[Place] | None:
         """Copy ``arrays`` into the ring for one request; their places, or None (nothing
-        written) when they do not fit beside the requests still unanswered."""
+        written) when they do not fit beside the requests still unanswered, or hold Python
+        objects."""
+        if any(a.dtype.hasobject for a in arrays):
+            return None
         sizes = [max(ALIGN, -(-a.nbytes // ALIGN) * ALIGN) for a in arrays]
         offset = self._allocate(sum(sizes))
         if offset is None:

@@ -47,6 +47,7 @@ def test_regions_are_reused_in_order_and_wrap_around():
     ring.release_oldest()
     assert ring.put((np.zeros(2 * ALIGN, np.uint8),))[0][0] == ALIGN
     assert ring.put((np.zeros(5 * ALIGN, np.uint8),)) is None  # larger than the ring
+    assert ring.put((np.array([None, "x"], dtype=object),)) is None  # objects: in the pipe
     ring.clear()
     assert ring.put((np.zeros(4 * ALIGN, np.uint8),))[0][0] == 0
     ring.close()
