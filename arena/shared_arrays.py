@@ -73,7 +73,8 @@ class ArrayRing:
         if any(a.dtype.hasobject for a in arrays):
             return None
         sizes = [max(ALIGN, -(-a.nbytes // ALIGN) * ALIGN) for a in arrays]
-        offset = self._allocate(sum(sizes))
+        total = sum(sizes)
+        offset = self._allocate(total)
         if offset is None:
             return None
         places: list[Place] = []
@@ -83,7 +84,7 @@ class ArrayRing:
             view[...] = array
             places.append((at, array.dtype.str, tuple(array.shape)))
             at += size
-        self._used.append((offset, sum(sizes)))
+        self._used.append((offset, total))
         return places
 
     def _allocate(self, size: int) -> int | None:
@@ -106,10 +107,6 @@ class ArrayRing:
         """The oldest request was answered: its region may be reused."""
         if self._used:
             self._used.popleft()
-
-    def clear(self) -> None:
-        """Every request is answered or abandoned (the host was stopped)."""
-        self._used.clear()
 
     def close(self) -> None:
         with contextlib.suppress(BufferError, ValueError):
