@@ -1,10 +1,11 @@
-"""The deployable actor network and the agent that plays it.
+"""The deployable actor network, and the agent that plays it in numpy (no torch).
 
 An actor maps a LOCAL observation (``Observation.tensor``, float32 of length ``obs_dim``) to
 logits over the game's ``num_distinct_actions``; illegal actions are masked with
 ``Observation.legal_mask``. It is all a deployed agent needs: critics, the CADP advice actor and
-the CTEDD global policy live in ``trainers`` and are built on top of :class:`MLPActor`, but only
-the actor's own parameters are ever exported (see :mod:`agents.package`).
+the CTEDD global policy live in ``trainers`` and are built on top of the torch network
+:class:`agents.mlp.MLPActor`, but only the actor's own parameters are ever exported (see
+:mod:`agents.package`).
 
 Parameter names are stable because they are the keys of ``actor.safetensors``::
 
@@ -13,39 +14,36 @@ Parameter names are stable because they are the keys of ``actor.safetensors``::
     ...                                       (odd trunk indices are the activations)
     head.weight     (num_actions, hidden[-1]) head.bias     (num_actions,)
 
-Initialisation: the constructor keeps PyTorch's default initialisation. Trainers that follow the
-PPO recipe (CleanRL, "The 37 implementation details of PPO") call
-:meth:`MLPActor.orthogonal_init`, i.e. :func:`init_weights` with gain ``sqrt(2)`` on the trunk
-and a small gain (``0.01``) on the policy head, so that the initial policy is near uniform.
+A :class:`NeuralAgent` plays :class:`ActorWeights`: those parameters as float32 arrays and the
+same forward pass in numpy. An agent host playing a package therefore never imports torch
+(about 1.5 s and 250 MB less per host); the torch network is built only when someone asks for
+:attr:`NeuralAgent.actor` (trainers, exact evaluation, tests). The two forward passes agree to
+float32 rounding (about 1e-5 on the logits).
 
-This module is one of the two places where torch is imported (with ``trainers``); it never
-imports ``trainers`` or ``arena``.
+This module imports neither torch, ``trainers`` nor ``arena``.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from torch import nn
 
 from agents.base import BaseAgent
 from games.core import Game, Observation, describe_params
 
 if TYPE_CHECKING:
+    from agents.mlp import MLPActor
     from agents.package import PackageManifest
 
-ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "tanh": nn.Tanh}
-"""Activation names allowed in :class:`ActorConfig` -> their module."""
-HIDDEN_GAIN = math.sqrt(2.0)
-"""Orthogonal-init gain of the trunk layers (ReLU/tanh PPO convention)."""
-HEAD_GAIN = 0.01
-"""Orthogonal-init gain of the policy head: a near-uniform initial policy."""
+ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "relu": lambda h: np.maximum(h, np.float32(0.0), out=h),
+    "tanh": lambda h: np.tanh(h, out=h),
+}
+"""Activation names allowed in :class:`ActorConfig` -> their numpy function (in place)."""
 _CONFIG_FIELDS = ("obs_dim", "num_actions", "hidden", "activation")
 
 
@@ -56,7 +54,7 @@ def _is_positive_int(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class ActorConfig:
-    """The architecture of an :class:`MLPActor`; stored as ``architecture`` in ``agent.json``.
+    """The architecture of an actor network; stored as ``architecture`` in ``agent.json``.
 
     Attributes:
         obs_dim: length of the local observation tensor (``game.observation_shape[0]``).
@@ -158,69 +156,39 @@ class ActorConfig:
         return shapes
 
 
-def init_weights(module: nn.Module, gain: float = HIDDEN_GAIN) -> None:
-    """Orthogonal weights with ``gain`` and zero biases for every ``nn.Linear`` in ``module``.
+@dataclass(frozen=True, eq=False)
+class ActorWeights:
+    """An actor's parameters as float32 arrays (the ``actor.safetensors`` keys) and its forward
+    pass in numpy: ``Linear -> activation`` per hidden layer, then the linear head.
 
-    Args:
-        module: a layer or any module containing layers (applied recursively).
-        gain: the orthogonal gain: ``sqrt(2)`` for hidden layers, ``0.01`` for a policy head,
-            ``1.0`` for a value head (the PPO convention).
-    """
-    for layer in module.modules():
-        if isinstance(layer, nn.Linear):
-            nn.init.orthogonal_(layer.weight, gain=gain)
-            nn.init.zeros_(layer.bias)
-
-
-def masked_logits(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """``logits`` with illegal actions (``mask`` false/0) set to the dtype's lowest finite value.
-
-    A finite value (not ``-inf``) keeps softmax, log-probabilities, entropies and their
-    gradients free of NaN, while the probability of a masked action underflows to exactly 0.
-    Rows with no legal action must not be passed (they would become uniform).
-    """
-    lowest = torch.finfo(logits.dtype).min
-    return torch.where(mask.to(torch.bool), logits, torch.full_like(logits, lowest))
-
-
-class MLPActor(nn.Module):
-    """The deployable policy: ``obs -> hidden... -> logits``.
-
-    Args:
-        config: the architecture (see :class:`ActorConfig`).
+    Attributes:
+        config: the architecture.
+        arrays: parameter name -> array, exactly :meth:`ActorConfig.parameter_shapes`.
     """
 
-    def __init__(self, config: ActorConfig) -> None:
-        super().__init__()
-        self.config = config
-        layers: list[nn.Module] = []
-        width = config.obs_dim
-        for size in config.hidden:
-            layers += [nn.Linear(width, size), ACTIVATIONS[config.activation]()]
-            width = size
-        self.trunk = nn.Sequential(*layers)
-        self.head = nn.Linear(width, config.num_actions)
+    config: ActorConfig
+    arrays: Mapping[str, np.ndarray]
 
-    def orthogonal_init(
-        self, hidden_gain: float = HIDDEN_GAIN, head_gain: float = HEAD_GAIN
-    ) -> None:
-        """PPO initialisation: orthogonal trunk (``hidden_gain``) and head (``head_gain``)."""
-        init_weights(self.trunk, hidden_gain)
-        init_weights(self.head, head_gain)
+    @classmethod
+    def of(cls, actor: MLPActor) -> ActorWeights:
+        """A copy of a torch actor's current parameters (later training does not change it)."""
+        state = actor.state_dict()
+        return cls(
+            actor.config,
+            {
+                key: state[key].detach().cpu().numpy().astype(np.float32, copy=True)
+                for key in actor.config.parameter_shapes()
+            },
+        )
 
-    def features(self, obs: torch.Tensor) -> torch.Tensor:
-        """The trunk's output (the last hidden layer; ``obs`` itself for a linear policy)."""
-        return self.trunk(obs)
-
-    def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        """Logits ``(..., num_actions)`` of observations ``(..., obs_dim)``."""
-        return self.head(self.trunk(obs))
-
-    def distribution(
-        self, obs: torch.Tensor, mask: torch.Tensor
-    ) -> torch.distributions.Categorical:
-        """The masked action distribution (see :func:`masked_logits`)."""
-        return torch.distributions.Categorical(logits=masked_logits(self(obs), mask))
+    def logits(self, tensors: np.ndarray) -> np.ndarray:
+        """Float32 logits ``(n, num_actions)`` of float32 observations ``(n, obs_dim)``."""
+        activation = ACTIVATIONS[self.config.activation]
+        hidden = tensors
+        for layer in range(len(self.config.hidden)):
+            weight = self.arrays[f"trunk.{2 * layer}.weight"]
+            hidden = activation(hidden @ weight.T + self.arrays[f"trunk.{2 * layer}.bias"])
+        return hidden @ self.arrays["head.weight"].T + self.arrays["head.bias"]
 
 
 def masked_softmax(logits: np.ndarray, masks: np.ndarray) -> np.ndarray:
@@ -240,11 +208,11 @@ def masked_softmax(logits: np.ndarray, masks: np.ndarray) -> np.ndarray:
 
 
 class NeuralAgent(BaseAgent):
-    """Plays an :class:`MLPActor` from the local observation tensor and legal mask only.
+    """Plays an actor network from the local observation tensor and legal mask only, in numpy.
 
     Args:
-        actor: the network (used read-only: its mode and ``requires_grad`` are left alone, so a
-            trainer may evaluate its live actor).
+        actor: the network's :class:`ActorWeights`, or a torch :class:`agents.mlp.MLPActor`
+            whose parameters are copied now (the actor itself is left alone).
         game: the game name the actor was trained for.
         params: the complete game parameters it was trained for (matched exactly).
         observation_encoding: the encoding version it was trained on.
@@ -255,7 +223,7 @@ class NeuralAgent(BaseAgent):
 
     def __init__(
         self,
-        actor: MLPActor,
+        actor: ActorWeights | MLPActor,
         *,
         game: str,
         params: Mapping[str, Any],
@@ -265,7 +233,8 @@ class NeuralAgent(BaseAgent):
         manifest: PackageManifest | None = None,
     ) -> None:
         super().__init__()
-        self.actor = actor
+        self.weights = actor if isinstance(actor, ActorWeights) else ActorWeights.of(actor)
+        self._torch_actor: MLPActor | None = None
         self.game_name = game
         self.params = dict(params)
         self.observation_encoding = observation_encoding
@@ -275,7 +244,12 @@ class NeuralAgent(BaseAgent):
 
     @classmethod
     def for_game(
-        cls, actor: MLPActor, game: Game, *, name: str = "neural", deterministic: bool = False
+        cls,
+        actor: ActorWeights | MLPActor,
+        game: Game,
+        *,
+        name: str = "neural",
+        deterministic: bool = False,
     ) -> NeuralAgent:
         """An agent playing ``actor`` in exactly ``game``'s configuration (e.g. for evaluation)."""
         return cls(
@@ -298,7 +272,7 @@ class NeuralAgent(BaseAgent):
                 f"trained on the observation encoding {self.observation_encoding!r}, but this "
                 f"version of the game encodes {game.observation_encoding!r}"
             )
-        return self.actor.config.mismatch(game)
+        return self.weights.config.mismatch(game)
 
     def policy(self, obs: Observation) -> np.ndarray:
         """Float64 action probabilities, exactly zero on illegal actions, summing to 1."""
@@ -320,7 +294,7 @@ class NeuralAgent(BaseAgent):
         Raises:
             ValueError: for arrays of the wrong shape, or a row with no legal action.
         """
-        config = self.actor.config
+        config = self.weights.config
         if tensors.shape[1:] != (config.obs_dim,) or masks.shape[1:] != (config.num_actions,):
             raise ValueError(
                 f"agent {self.name!r} expects tensors of length {config.obs_dim} and masks of "
@@ -328,8 +302,7 @@ class NeuralAgent(BaseAgent):
             )
         tensors = np.ascontiguousarray(tensors, dtype=np.float32)
         masks = masks != 0
-        with torch.inference_mode():
-            logits = self.actor(torch.from_numpy(tensors)).to(torch.float64).numpy()
+        logits = self.weights.logits(tensors).astype(np.float64)
         return masked_softmax(logits, masks)
 
     def act(self, obs: Observation) -> int:
@@ -351,9 +324,19 @@ class NeuralAgent(BaseAgent):
     choose.batchable = True  # type: ignore[attr-defined]  (agents.base.choose_rows)
 
     @property
-    def shared_policy(self) -> MLPActor:
+    def shared_policy(self) -> ActorWeights:
         """What the copies made by :meth:`spawn` share: the network."""
-        return self.actor
+        return self.weights
+
+    @property
+    def actor(self) -> MLPActor:
+        """The network in torch (frozen), built on first use: for exact evaluation and
+        training code; playing never needs it."""
+        if self._torch_actor is None:
+            from agents.mlp import actor_from_arrays
+
+            self._torch_actor = actor_from_arrays(self.weights.config, self.weights.arrays)
+        return self._torch_actor
 
     def batch_leaf(self) -> NeuralAgent:
         """Itself: copies of one network are answered with one forward pass."""

@@ -40,7 +40,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from agents.neural import ActorConfig, MLPActor
+from agents.mlp import MLPActor
+from agents.neural import ActorConfig
 from games.core import Game
 from trainers.networks import Critic
 from trainers.ppo import PPOBatch, PPOModels, PPOSettings, ppo_update

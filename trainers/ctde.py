@@ -11,7 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from agents.neural import ActorConfig, MLPActor
+from agents.mlp import MLPActor
+from agents.neural import ActorConfig
 from games.core import Game
 from trainers.config import TrainConfig
 from trainers.methods import Method

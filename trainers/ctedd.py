@@ -27,7 +27,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from agents.neural import ActorConfig, MLPActor
+from agents.mlp import MLPActor
+from agents.neural import ActorConfig
 from games.core import Game, State
 from trainers.config import TrainConfig
 from trainers.evaluate import StateLogits, is_openspiel_config, state_win_rate

@@ -28,7 +28,8 @@ import numpy as np
 import torch
 
 import games
-from agents.neural import ActorConfig, MLPActor
+from agents.mlp import MLPActor
+from agents.neural import ActorConfig
 from trainers.cfr_plus import CFRPlusState, cfr_plus_step
 from trainers.config import TrainConfig
 from trainers.exact import DuelTree, duel_tree

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from agents.neural import masked_logits
+from agents.mlp import masked_logits
 
 __all__ = ["masked_log_softmax", "masked_logits"]
 

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from agents.neural import ActorConfig, MLPActor, init_weights
+from agents.mlp import MLPActor, init_weights
+from agents.neural import ActorConfig
 
 
 def mlp(sizes: Sequence[int], activation: type[nn.Module] = nn.ReLU) -> nn.Sequential:

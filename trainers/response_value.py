@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from agents.neural import MLPActor
+from agents.mlp import MLPActor
 from games.core import Game
 from trainers.response_games import ResponseGames
 from trainers.rollout import gumbel_sample, masked_log_softmax

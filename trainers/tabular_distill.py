@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from agents.neural import MLPActor
+from agents.mlp import MLPActor
 from trainers.exact import DuelTree, deal_states
 from trainers.masking import masked_log_softmax
 from trainers.mmd import DICE, reach

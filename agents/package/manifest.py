@@ -161,7 +161,7 @@ def _check_values(files: PackageFiles, raw: Mapping[str, Any]) -> None:
 
 
 def _architecture(files: PackageFiles, raw: Mapping[str, Any]) -> ActorConfig:
-    """The architecture (imports :mod:`agents.neural`, hence torch)."""
+    """The architecture (imports :mod:`agents.neural`; not torch)."""
     from agents.neural import ActorConfig
 
     try:

@@ -10,12 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from games.core import Game
 
 if TYPE_CHECKING:
     import torch
 
-    from agents.neural import ActorConfig, MLPActor, NeuralAgent
+    from agents.mlp import MLPActor
+    from agents.neural import ActorConfig, NeuralAgent
 from agents.package.files import WEIGHTS_FILE, PackageFiles, write_dir, write_zip
 from agents.package.manifest import (
     FORMAT,
@@ -26,23 +29,24 @@ from agents.package.manifest import (
 )
 
 
-def _parse_weights(files: PackageFiles) -> dict[str, torch.Tensor]:
-    """The tensors of ``actor.safetensors``, parsed by safetensors only (never unpickled)."""
+def _parse_weights(files: PackageFiles) -> dict[str, np.ndarray]:
+    """The arrays of ``actor.safetensors``, parsed by safetensors only (never unpickled; no
+    torch)."""
     from safetensors import SafetensorError
-    from safetensors.torch import load
+    from safetensors.numpy import load
 
     try:
         return load(files.weights)
+    except KeyError as exc:  # a dtype numpy has not (bfloat16, float8)
+        raise files.error(WEIGHTS_FILE, f"tensors must be float32, found dtype {exc}") from exc
     except (SafetensorError, ValueError, RuntimeError, TypeError) as exc:
         raise files.error(WEIGHTS_FILE, f"not a valid safetensors file ({exc})") from exc
 
 
 def _check_tensors(
-    files: PackageFiles, tensors: Mapping[str, torch.Tensor], config: ActorConfig
+    files: PackageFiles, tensors: Mapping[str, np.ndarray], config: ActorConfig
 ) -> None:
     """Exactly the actor's parameter names, float32, with the architecture's shapes, finite."""
-    import torch
-
     expected = config.parameter_shapes()
     missing = sorted(set(expected) - set(tensors))
     unexpected = sorted(set(tensors) - set(expected))
@@ -53,13 +57,12 @@ def _check_tensors(
         )
     for key, shape in expected.items():
         tensor = tensors[key]
-        if tensor.dtype != torch.float32 or tuple(tensor.shape) != shape:
+        if tensor.dtype != np.float32 or tuple(tensor.shape) != shape:
             raise files.error(
                 WEIGHTS_FILE,
-                f"tensor {key!r} is {tensor.dtype} {tuple(tensor.shape)}, expected "
-                f"torch.float32 {shape}",
+                f"tensor {key!r} is {tensor.dtype} {tuple(tensor.shape)}, expected float32 {shape}",
             )
-        if not bool(torch.isfinite(tensor).all()):
+        if not bool(np.isfinite(tensor).all()):
             raise files.error(WEIGHTS_FILE, f"tensor {key!r} has NaN or infinite values")
 
 
@@ -80,16 +83,13 @@ def load_package(
         PackageError: for anything :func:`read_manifest` refuses, weights that are not a
             safetensors file, or tensors other than exactly those of the architecture.
     """
-    from agents.neural import MLPActor, NeuralAgent
+    from agents.neural import ActorWeights, NeuralAgent
 
     files, manifest = read_package(path)
     tensors = _parse_weights(files)
     _check_tensors(files, tensors, manifest.architecture)
-    actor = MLPActor(manifest.architecture)
-    actor.load_state_dict(tensors, strict=True)
-    actor.eval().requires_grad_(False)
     return NeuralAgent(
-        actor,
+        ActorWeights(manifest.architecture, tensors),
         game=manifest.game,
         params=manifest.params,
         observation_encoding=manifest.observation_encoding,
@@ -134,7 +134,7 @@ def save_package(
 
     Args:
         path: the package directory (created) or ``.zip`` file.
-        actor: a plain :class:`agents.neural.MLPActor` fitting ``game``.
+        actor: a plain :class:`agents.mlp.MLPActor` fitting ``game``.
         name: the agent's name.
         game: the configuration it plays (its complete params and encoding are recorded).
         method: how it was trained (``ctde``, ``cadp``, ``ctedd``, ...).
@@ -152,7 +152,7 @@ def save_package(
     """
     from safetensors.torch import save
 
-    from agents.neural import MLPActor
+    from agents.mlp import MLPActor
 
     if not isinstance(actor, MLPActor):
         raise TypeError(f"save_package needs an MLPActor, got {type(actor).__name__}")

@@ -10,14 +10,8 @@ from torch import nn
 
 import games
 from agents.base import AgentSpecError, act_arrays, act_many
-from agents.neural import (
-    ActorConfig,
-    MLPActor,
-    NeuralAgent,
-    init_weights,
-    masked_logits,
-    masked_softmax,
-)
+from agents.mlp import MLPActor, init_weights, masked_logits
+from agents.neural import ActorConfig, ActorWeights, NeuralAgent, masked_softmax
 from agents.package import WEIGHTS_FILE, save_package
 from agents.random import RandomAgent
 from games.core import Game, Observation
@@ -108,6 +102,40 @@ def test_forward_shapes_and_activation():
     assert actor.features(torch.zeros(7, 5)).shape == (7, 4)
 
 
+@pytest.mark.parametrize(
+    ("hidden", "activation"), [((16, 8), "relu"), ((12,), "tanh"), ((), "relu")]
+)
+def test_the_numpy_forward_pass_is_the_torch_one(hidden, activation):
+    """What agents play (numpy) is the network trainers optimise (torch), to float32 rounding;
+    the torch network an agent gives back holds exactly its parameters."""
+    torch.manual_seed(4)
+    actor = MLPActor(ActorConfig.for_game(GAME, hidden=hidden, activation=activation))
+    actor.orthogonal_init(head_gain=1.0)  # logits of order 1, not near zero
+    weights = ActorWeights.of(actor)
+    observations = np.stack([o.tensor for o in decision_observations(GAME, 300, seed=6)])
+    with torch.no_grad():
+        expected = actor(torch.from_numpy(observations)).numpy()
+    got = weights.logits(observations)
+    assert got.dtype == np.float32 and got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    assert np.abs(expected).max() > 0.5
+    rebuilt = NeuralAgent.for_game(weights, GAME).actor
+    for key, tensor in actor.state_dict().items():
+        assert torch.equal(rebuilt.state_dict()[key], tensor)
+    assert not rebuilt.training and not any(p.requires_grad for p in rebuilt.parameters())
+
+
+def test_an_agent_keeps_the_weights_it_was_made_with():
+    actor = make_actor(seed=2)
+    agent = make_agent(actor, deterministic=True)
+    obs = decision_observations(GAME, 1, seed=5)[0]
+    before = agent.policy(obs)
+    with torch.no_grad():
+        for parameter in actor.parameters():
+            parameter.mul_(-3.0)
+    np.testing.assert_array_equal(agent.policy(obs), before)
+
+
 def test_orthogonal_init():
     actor = make_actor(hidden=(16, 8))
     actor.orthogonal_init()
@@ -169,18 +197,27 @@ def test_masked_softmax_refuses_no_legal_action_and_non_finite_logits():
         masked_softmax(np.array([[np.inf, 0.0, 0.0]]), np.ones((1, 3), dtype=bool))
 
 
-def test_act_batch_equals_act_greedy_in_one_forward_pass():
+def forward_passes(monkeypatch) -> list[int]:
+    """The batch size of every forward pass agents make from now on (numpy, no torch)."""
+    calls: list[int] = []
+    logits = ActorWeights.logits
+
+    def spy(self: ActorWeights, tensors: np.ndarray) -> np.ndarray:
+        calls.append(len(tensors))
+        return logits(self, tensors)
+
+    monkeypatch.setattr(ActorWeights, "logits", spy)
+    return calls
+
+
+def test_act_batch_equals_act_greedy_in_one_forward_pass(monkeypatch):
     actor = make_actor(seed=3)
     observations = decision_observations(GAME, 200, seed=1)
     agent = make_agent(actor, deterministic=True)
-    calls: list[int] = []
-    handle = actor.register_forward_hook(lambda module, args, out: calls.append(len(args[0])))
-    try:
-        batched = agent.act_batch(observations)
-        assert calls == [len(observations)]  # ONE forward pass for the whole batch
-        single = [agent.act(o) for o in observations]
-    finally:
-        handle.remove()
+    calls = forward_passes(monkeypatch)
+    batched = agent.act_batch(observations)
+    assert calls == [len(observations)]  # ONE forward pass for the whole batch
+    single = [agent.act(o) for o in observations]
     assert batched == single
     assert batched == [int(np.argmax(agent.policy(o))) for o in observations]
     assert len(set(batched)) > 1  # the test would not see a constant-action bug otherwise
@@ -196,7 +233,7 @@ def test_seeded_sampling_is_reproducible():
     assert all(o.legal_mask[a] == 1 for o, a in zip(observations, first, strict=True))
 
 
-def test_act_arrays_answers_copies_from_the_arrays_as_act_many_does():
+def test_act_arrays_answers_copies_from_the_arrays_as_act_many_does(monkeypatch):
     """The host's path: copies of one network get the stacked arrays in ONE forward pass, and
     draw exactly what act_many (one Observation per row) draws; other agents fall back."""
     actor = make_actor(seed=5, hidden=(4,))
@@ -206,14 +243,16 @@ def test_act_arrays_answers_copies_from_the_arrays_as_act_many_does():
     players = [o.player for o in observations]
 
     def copies() -> list[NeuralAgent]:
-        return [make_agent(actor, seed=s) for s in range(len(observations))]
+        """One agent's copies, one per game, as the referee makes them (they share weights)."""
+        agent = NeuralAgent.for_game(actor, GAME)
+        spawned = [agent.spawn() for _ in observations]
+        for seed, copy in enumerate(spawned):
+            copy.reset(GAME, seat=0, seed=seed)
+        return spawned
 
-    calls: list[int] = []
-    handle = actor.register_forward_hook(lambda module, args, out: calls.append(len(args[0])))
-    try:
-        fast = act_arrays(copies(), players, tensors, masks)
-    finally:
-        handle.remove()
+    agents = copies()
+    calls = forward_passes(monkeypatch)
+    fast = act_arrays(agents, players, tensors, masks)
     assert calls == [len(observations)]
     assert fast == act_many(copies(), observations)
     assert len(set(fast)) > 1

@@ -21,7 +21,8 @@ from safetensors.torch import save
 import agents.zoo
 import games
 from agents.base import AgentSpecError, check_agent, load_agent
-from agents.neural import ActorConfig, MLPActor, NeuralAgent
+from agents.mlp import MLPActor
+from agents.neural import ActorConfig, NeuralAgent
 from agents.package import (
     FORMAT,
     MANIFEST_FILE,
@@ -373,10 +374,17 @@ def _tensors(package: Path) -> dict[str, torch.Tensor]:
     ("change", "message"),
     [
         (lambda t: t.update({"head.bias": torch.zeros(12)}), r"'head.bias' is .*\(12,\)"),
-        (lambda t: t.update({"trunk.0.weight": torch.zeros(36, 16)}), "expected torch.float32"),
+        (
+            lambda t: t.update({"trunk.0.weight": torch.zeros(36, 16)}),
+            r"is float32 \(36, 16\), expected float32 \(16, 36\)",
+        ),
         (lambda t: t.pop("head.bias"), r"missing \['head.bias'\]"),
         (lambda t: t.update({"critic.weight": torch.zeros(1, 16)}), "unexpected .*critic"),
         (lambda t: t.update({"head.bias": torch.zeros(13, dtype=torch.float64)}), "float64"),
+        (
+            lambda t: t.update({"head.bias": torch.zeros(13, dtype=torch.bfloat16)}),
+            "tensors must be float32, found dtype 'BF16'",
+        ),
         (lambda t: t["head.bias"].fill_(float("nan")), "NaN"),
     ],
 )
@@ -512,3 +520,21 @@ def test_package_resolver_and_builtins_do_not_import_torch():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "False"
+
+
+def test_playing_a_package_never_imports_torch():
+    """An agent host loads and plays a neural package with numpy alone (no 1.5 s torch import,
+    no 250 MB per host)."""
+    code = (
+        "import sys, games\n"
+        "from agents.base import load_agent\n"
+        "game = games.make('skull', players=4)\n"
+        "agent = load_agent('zoo:skull')\n"
+        "agent.reset(game, 0, 1)\n"
+        "state = game.new_initial_state()\n"
+        "agent.act(state.observation(state.current_player()))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'torch'))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -8,7 +8,8 @@ import torch
 
 import games
 from agents.base import BaseAgent, check_agent, load_agent
-from agents.neural import ActorConfig, MLPActor
+from agents.mlp import MLPActor
+from agents.neural import ActorConfig
 from agents.random import RandomAgent
 from games import openspiel as bridge
 from games.core import Observation

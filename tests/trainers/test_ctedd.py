@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import games
-from agents.neural import MLPActor
+from agents.mlp import MLPActor
 from agents.package import load_package
 from arena.match import play_match
 from arena.players import InProcessPlayer
