@@ -281,4 +281,4 @@ def forfeit_row(game: ScheduledGame, seat: int, reason: str) -> GameRow:
 
 
 def _tasks(chunk: Chunk) -> list[tuple]:
-    return [dataclasses.astuple(g) for g in chunk.games]
+    return [g.as_tuple() for g in chunk.games]

@@ -145,7 +145,7 @@ class GameActor:
         return ray.get_runtime_context().get_node_id()
 
     def play(self, games: list[tuple], recording: bool = False) -> list[GameRow]:
-        """Play a chunk of games (as ``dataclasses.astuple``); their rows.
+        """Play a chunk of games (as :meth:`ScheduledGame.as_tuple`); their rows.
 
         ``recording``: note each request in the status file (a suspect game played alone).
         """

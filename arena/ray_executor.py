@@ -207,7 +207,7 @@ class RayExecutor:
                 return
             queue.popleft()
             suspect = chunk.breaks >= SPLIT_AFTER and len(chunk.games) == 1
-            ref = slot.handle.play.remote([dataclasses.astuple(g) for g in chunk.games], suspect)
+            ref = slot.handle.play.remote([g.as_tuple() for g in chunk.games], suspect)
             inflight[ref] = (slot, chunk)
             slot.chunks.append(ref)
             slot.load += _weight(chunk)

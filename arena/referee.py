@@ -46,8 +46,11 @@ MAX_SEATS = 8
 """Slots are ``game index * MAX_SEATS + seat``: unique among the games of a worker."""
 
 
-def row_of(sched: ScheduledGame, result: MatchResult) -> GameRow:
-    """The record of a played game (the driver adds the agents' content hashes)."""
+def row_of(
+    sched: ScheduledGame, result: MatchResult, hashes: dict[str, str] | None = None
+) -> GameRow:
+    """The record of a played game; ``hashes``: the tournament's content hash of each spec
+    (``""`` for code), stamped on the row's seats (else the driver adds them)."""
     return GameRow(
         index=sched.index,
         pairing=sched.pairing,
@@ -63,6 +66,7 @@ def row_of(sched: ScheduledGame, result: MatchResult) -> GameRow:
         duration=result.duration,
         forfeits=[list(f) for f in result.forfeits],
         history=list(result.history),
+        hashes=None if hashes is None else [hashes.get(s, "") for s in sched.seats],
     )
 
 
@@ -125,6 +129,8 @@ class Referee:
         out: IO[bytes] | None = None,
     ) -> None:
         self.game = games.make(config.game, **config.params)
+        self.hashes = dict(config.hashes)
+        """The content hash of each spec, stamped on the rows (the driver would add the same)."""
         self.batch_size = options.batch_size
         self.on_request = on_request
         self.recording = False
@@ -229,7 +235,7 @@ class Referee:
         if not ended:
             return cohort
         for lv, result in ended:
-            rows.append(row_of(lv.sched, result))
+            rows.append(row_of(lv.sched, result, self.hashes))
             returns = [float(r) for r in result.returns]
             for seat in lv.generations:
                 self._drops[lv.sched.seats[seat]].append((lv.slot(seat), returns))

@@ -57,6 +57,20 @@ class ScheduledGame:
     deal: int
     seeds: tuple[int, ...]
 
+    def as_tuple(self) -> tuple:
+        """The fields in order, for ``ScheduledGame(*t)`` in a worker (a shallow tuple:
+        ``dataclasses.astuple`` would deep-copy every seat and seed, a cost per game for the
+        driver)."""
+        return (
+            self.index,
+            self.pairing,
+            self.deal_index,
+            self.rotation,
+            self.seats,
+            self.deal,
+            self.seeds,
+        )
+
 
 SEED_BITS = 63
 """Derived seeds fit a signed 64-bit SQLite integer."""

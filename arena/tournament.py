@@ -263,8 +263,12 @@ def run(
     try:
         with _StopFlag() as stop:
             for played_rows in executor.run(todo, stop):
-                rows = [
-                    dataclasses.replace(row, hashes=[config.hashes.get(s, "") for s in row.seats])
+                rows = [  # rows from the referee carry the hashes; forfeits made here do not
+                    row
+                    if row.hashes is not None
+                    else dataclasses.replace(
+                        row, hashes=[config.hashes.get(s, "") for s in row.seats]
+                    )
                     for row in played_rows
                 ]
                 played += ladder.record_games(tournament, rows)

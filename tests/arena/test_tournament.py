@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 
 from arena.ladder import Ladder
 from arena.options import RunOptions
-from arena.schedule import make_schedule, pairings, rotations
+from arena.schedule import ScheduledGame, make_schedule, pairings, rotations
 from arena.tournament import TournamentConfig, create, run
 
 DUEL = {"players": 2, "dice": 1, "mode": "single_round"}
@@ -49,6 +50,12 @@ def test_every_rotation_shares_the_deal_and_each_agent_sits_everywhere():
         assert sorted(g.seats for g in games) == sorted(rotations(("a", "b", "c")))
     assert schedule == make_schedule(["a", "b", "c"], 3, "round-robin", 2, seed=9)
     assert schedule != make_schedule(["a", "b", "c"], 3, "round-robin", 2, seed=10)
+
+
+def test_a_scheduled_game_travels_to_a_worker_as_a_tuple_of_its_fields():
+    game = make_schedule(["a", "b"], 2, "round-robin", 1, seed=3)[1]
+    assert game.as_tuple() == dataclasses.astuple(game)
+    assert ScheduledGame(*game.as_tuple()) == game
 
 
 @pytest.mark.parametrize(
