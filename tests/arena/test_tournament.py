@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -150,32 +151,50 @@ def _wait_created(db: Path, name: str, proc: subprocess.Popen, limit: float = 12
         time.sleep(0.1)
 
 
+def _stored_games(db: Path, name: str) -> int:
+    """How many games of tournament ``name`` the ladder at ``db`` holds (0 while it is being
+    created)."""
+    try:
+        with Ladder(db, readonly=True) as ladder:
+            row = ladder.tournament(name)
+            return 0 if row is None else len(ladder.done_indices(row))
+    except (ValueError, sqlite3.OperationalError):  # being created, or locked for a moment
+        return 0
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_moments_then_resume_matches_an_uninterrupted_run(tmp_path, capsys):
+    """Killed (the whole process group) at random points of its progress, three times, then
+    resumed each time: the rows are those of an uninterrupted run. The kill points are counts
+    of stored games, not times, so that a fast machine cannot finish the run before them."""
     from arena.cli import main
 
     args = ["liars_dice", "--players", "3", "--param", "dice=3", "--agents", ",".join(TWO_RANDOMS)]
     args += ["--games-per-pairing", "30", "--workers", "2", "--seed", "8"]
     reference = ["tournament", *args, "--name", "t", "--db", str(tmp_path / "ref.db"), "--json"]
     assert main(reference) == 0, capsys.readouterr().err  # uninterrupted, in this process
-    db = tmp_path / "crash.db"
+    db, total = tmp_path / "crash.db", 2 * 30 * 3
+    small = ["--batch-size", "4"]  # chunks of 32 games: several commits between kills
     rng = np.random.default_rng(3)
-    proc = _cli(*args, "--name", "t", db=db)
-    _wait_created(db, "t", proc)  # a loaded machine may take seconds to start: kill after that
+    proc = _cli(*args, *small, "--name", "t", db=db)
     kills = 0
-    for _ in range(4):
-        time.sleep(float(rng.uniform(0.8, 2.5)))
+    for target in sorted(rng.integers(1, total // 2, size=3).tolist()):
+        deadline = time.monotonic() + 120
+        while _stored_games(db, "t") < target and proc.poll() is None:
+            assert time.monotonic() < deadline, "no progress in 120 s"
+            time.sleep(0.01)
+        time.sleep(float(rng.uniform(0.0, 0.05)))  # not always right after a commit
         if proc.poll() is not None:
             break
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         kills += 1
-        proc = _cli("--resume", "t", db=db)
+        proc = _cli("--resume", "t", *small, db=db)
     assert proc.wait(timeout=300) == 0, proc.stderr.read().decode()
-    assert kills >= 1
+    assert kills >= 2
     with Ladder(tmp_path / "ref.db") as ref, Ladder(db) as crashed:
         expected, got = _rows(ref, "t"), _rows(crashed, "t")
-    assert len(got) == len({r[0] for r in got}) == 2 * 30 * 3
+    assert len(got) == len({r[0] for r in got}) == total
     assert got == expected
 
 
@@ -231,7 +250,9 @@ def test_ctrl_c_reaches_only_the_referee_and_no_innocent_agent_forfeits(tmp_path
     while not (tmp_path / "l.db").exists() or len(_descendants(proc.pid)) < 3:
         assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode()
         time.sleep(0.2)
-    time.sleep(1.0)
+    while _stored_games(tmp_path / "l.db", "t") == 0:  # mid-run: a first chunk is stored
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode()
+        time.sleep(0.01)
     os.killpg(proc.pid, signal.SIGINT)
     assert proc.wait(timeout=60) == 130, proc.stderr.read().decode()
     with Ladder(tmp_path / "l.db") as ladder:
