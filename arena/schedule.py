@@ -28,7 +28,7 @@ import itertools
 import math
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -61,15 +61,7 @@ class ScheduledGame:
         """The fields in order, for ``ScheduledGame(*t)`` in a worker (a shallow tuple:
         ``dataclasses.astuple`` would deep-copy every seat and seed, a cost per game for the
         driver)."""
-        return (
-            self.index,
-            self.pairing,
-            self.deal_index,
-            self.rotation,
-            self.seats,
-            self.deal,
-            self.seeds,
-        )
+        return tuple(getattr(self, f.name) for f in fields(self))
 
 
 SEED_BITS = 63
