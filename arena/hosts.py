@@ -306,9 +306,9 @@ class ProcessHost:
         poller = select.poll()
         poller.register(fd, event | select.POLLHUP | select.POLLERR)
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
+            # past the deadline, look once more without waiting: a reply that arrived while
+            # the referee was busy elsewhere (starting another host) is not the agent's delay
+            left = max(0.0, deadline - time.monotonic())
             try:
                 return bool(poller.poll(left * 1000))
             except InterruptedError:

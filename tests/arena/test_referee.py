@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import pytest
 
 import games
 from arena import shared_arrays
+from arena.hosts import Batch, ProcessHost
 from arena.match import play_match
 from arena.options import RunOptions
 from arena.players import InProcessPlayer
 from arena.referee import Referee
 from arena.sandbox import bwrap_works
 from arena.tournament import TournamentConfig
+from tests.games.helpers import decision_observations
 
 DUEL = {"players": 2, "dice": 1, "mode": "single_round"}
 FAULTS = [
@@ -126,6 +129,23 @@ def test_an_agent_that_fails_to_load_forfeits_every_game():
     rows = _play(config)
     assert len(rows) == 4
     assert all("failed to start" in r.forfeits[0][1] for r in rows)
+
+
+def test_a_reply_that_waited_on_a_busy_referee_is_not_a_timeout():
+    """The referee may read a reply late (it was starting another agent's host): what counts
+    is whether the agent answered in time, not when the referee looked."""
+    game = games.make("liars_dice", **DUEL)
+    (obs,) = decision_observations(game, 1, seed=2)
+    host = ProcessHost("random", game.name, dict(game.params), move_timeout=0.5)
+    host.start()
+    try:
+        tensors, masks = obs.tensor[None, :], obs.legal_mask[None, :]
+        host.send(Batch([(0, obs.player, 7)], [], [0], [obs.player], tensors, masks, None))
+        time.sleep(1.0)  # the referee busy for twice the move timeout
+        (action,) = host.receive().actions
+        assert obs.legal_mask[action] == 1
+    finally:
+        host.close()
 
 
 @pytest.mark.parametrize("batch_size", [1, 16])
