@@ -120,15 +120,27 @@ def default_chunk_size(todo: int, options: RunOptions) -> int:
 
 
 def make_chunks(todo: Sequence[ScheduledGame], options: RunOptions) -> deque[Chunk]:
-    """``todo`` in chunks of :func:`default_chunk_size`, except that each worker's first
-    chunk is one batch (when that is smaller): the progress bar moves after one batch of
-    games, not after a whole chunk."""
+    """``todo`` in chunks of at most :func:`default_chunk_size` games, in schedule order.
+
+    Each worker's first chunk is one batch (when that is smaller): the progress bar moves
+    after one batch of games, not after a whole chunk. With several workers the chunks then
+    shrink as the work left does (each a ``1 / (2 * workers)`` share of it, at least
+    :data:`MIN_CHUNK` games), so that the workers finish together instead of one playing a
+    large last chunk alone. An explicit ``chunk_size`` is used as given.
+    """
     size = default_chunk_size(len(todo), options)
-    first = min(size, options.batch_size) if options.chunk_size is None else size
+    fixed = options.chunk_size is not None or options.workers == 1
+    first = size if options.chunk_size is not None else min(size, options.batch_size)
     chunks: deque[Chunk] = deque()
     start = 0
     while start < len(todo):
-        n = first if len(chunks) < options.workers else size
+        left = len(todo) - start
+        if len(chunks) < options.workers:
+            n = first
+        elif fixed:
+            n = size
+        else:
+            n = min(size, max(MIN_CHUNK, -(-left // (2 * options.workers))))
         chunks.append(Chunk(list(todo[start : start + n])))
         start += n
     return chunks

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from arena.ladder.schema import COLUMNS
 
 GAME_COLUMNS = tuple(
@@ -151,10 +153,16 @@ def stored_game(r: Sequence[Any], hashes: dict[int, str]) -> GameRow:
     cols = dict(zip(GAME_COLUMNS, values, strict=True))
     for k in JSON_COLUMNS:
         if k in cols:
-            cols[k] = json.loads(cols[k])
+            cols[k] = orjson.loads(cols[k])
     cols["index"] = cols.pop("idx")
-    seat_hashes = [hashes[i] for i in json.loads(agent_ids)]
+    seat_hashes = [hashes[i] for i in orjson.loads(agent_ids)]
     return GameRow(**cols, hashes=seat_hashes, tournament=name, game_key=key)
+
+
+def dump_json(value: Any) -> str:
+    """``value`` as compact JSON text, as the ladder's JSON columns store it (numpy numbers
+    included)."""
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 def differences(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:

@@ -22,9 +22,24 @@ from arena.ladder.rows import (
     agent_label,
     default_db_path,
     differences,
+    dump_json,
     stored_game,
 )
 from arena.ladder.schema import connect, connect_readonly, open_schema
+
+INSERTED = ("tournament_id", "finished_at", "agent_ids", *GAME_COLUMNS)
+"""The columns :meth:`Ladder.record_games` fills, in the order of its values."""
+INSERT_GAME = (
+    f"INSERT INTO games ({', '.join(INSERTED)}) VALUES ({', '.join('?' for _ in INSERTED)})"
+    " ON CONFLICT (tournament_id, idx) DO NOTHING"
+)
+"""A game, unless its index is taken (any other constraint failure is an error)."""
+_FIELDS = tuple(("index" if c == "idx" else c, c in JSON_COLUMNS) for c in GAME_COLUMNS)
+"""The :class:`GameRow` attribute of each of :data:`GAME_COLUMNS`, and whether it is JSON."""
+
+
+def _valid_hash(digest: object) -> bool:
+    return isinstance(digest, str) and (digest == "" or HEX64.match(digest) is not None)
 
 
 class Ladder:
@@ -46,6 +61,8 @@ class Ladder:
         self.readonly = readonly
         self._agent_ids: dict[tuple[str, str], int] = {}
         self._hashes: dict[str, str] = {}
+        self._valid: set[str] = set()
+        """Content hashes already found well-formed."""
         try:
             self.conn = connect_readonly(self.path) if readonly else connect(self.path)
         except sqlite3.Error as exc:
@@ -195,65 +212,76 @@ class Ladder:
             sqlite3.Error: for anything else the database refuses.
         """
         self._require_writable()
-        prepared = [self._prepare(tournament, row) for row in rows]
-        new = 0
+        prepared = [(row, self._checked_hashes(tournament, row)) for row in rows]
         with self._transaction():
-            for cols, hashes in prepared:
-                ids = [self._register(s, h) for s, h in zip(cols["seats"], hashes, strict=True)]
-                new += self._insert_game(tournament, {**cols, "agent_ids": ids})
+            now = time.time()
+            values = [self._values(tournament, row, hashes, now) for row, hashes in prepared]
+            new = self.conn.executemany(INSERT_GAME, values).rowcount
+            if new != len(values):  # some indices were taken: only by the same games
+                self._check_skipped(tournament, values)
         return new
 
-    def _prepare(self, tournament: TournamentRow, row: GameRow) -> tuple[dict[str, Any], list[str]]:
-        """The row's columns (not yet JSON-encoded) and its seats' hashes, checked."""
+    def _checked_hashes(self, tournament: TournamentRow, row: GameRow) -> list[str]:
+        """The content hash of each seat of ``row`` (computed when the row has none), checked
+        with the row's shape."""
         if not isinstance(row, GameRow):
             raise ValueError(
                 f"tournament {tournament.name!r}: a game is a GameRow (arena.referee.row_of), "
                 f"not a {type(row).__name__}"
             )
-        seats = list(row.seats)
-        sizes = {len(seats), len(row.seeds), len(row.returns)}
-        if len(sizes) != 1:
+        seats = row.seats
+        if not len(seats) == len(row.seeds) == len(row.returns):
             raise ValueError(
                 f"tournament {tournament.name!r}, game {row.index}: seats, seeds and returns "
                 f"must have one entry per seat; got {seats!r}, {row.seeds!r}, {row.returns!r}"
             )
         hashes = [self._hash_of(s) for s in seats] if row.hashes is None else list(row.hashes)
-        if len(hashes) != len(seats) or not all(
-            isinstance(h, str) and (h == "" or HEX64.match(h)) for h in hashes
-        ):
+        if len(hashes) != len(seats) or not all(h in self._valid or _valid_hash(h) for h in hashes):
             raise ValueError(
                 f"tournament {tournament.name!r}, game {row.index}: hashes must be one per "
                 f"seat, each '' or 64 lowercase hex digits; got {hashes!r} for {seats!r}"
             )
-        return row.columns(), hashes
+        self._valid.update(hashes)
+        return hashes
 
-    def _insert_game(self, tournament: TournamentRow, cols: dict[str, Any]) -> int:
-        """Insert one game (in a transaction): 1 if new, 0 if the same game is there."""
-        values = {**cols, "tournament_id": tournament.id, "finished_at": time.time()}
-        for key in JSON_COLUMNS:
-            values[key] = json.dumps(values[key])
-        names = list(values)
-        try:
-            self.conn.execute(
-                f"INSERT INTO games ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
-                [values[n] for n in names],
+    def _values(
+        self, tournament: TournamentRow, row: GameRow, hashes: list[str], now: float
+    ) -> tuple[Any, ...]:
+        """The values of :data:`INSERT_GAME` for ``row`` (its agents registered on the way)."""
+        ids = [self._register(s, h) for s, h in zip(row.seats, hashes, strict=True)]
+        return (
+            tournament.id,
+            now,
+            dump_json(ids),
+            *[dump_json(getattr(row, a)) if encode else getattr(row, a) for a, encode in _FIELDS],
+        )
+
+    def _check_skipped(self, tournament: TournamentRow, values: list[tuple[Any, ...]]) -> None:
+        """Every game of ``values`` is now stored (in this batch or before): refuse the batch
+        when any was stored with different content.
+
+        Raises:
+            LadderConflict: naming the first game that differs.
+        """
+        at = INSERTED.index("idx")
+        indices = [v[at] for v in values]
+        stored = {
+            r[0]: dict(zip(SAME_GAME, r[1:], strict=True))
+            for r in self.conn.execute(
+                f"SELECT idx, {', '.join(SAME_GAME)} FROM games"
+                " WHERE tournament_id = ? AND idx BETWEEN ? AND ?",
+                (tournament.id, min(indices), max(indices)),
             )
-        except sqlite3.IntegrityError:
-            stored = self.conn.execute(
-                f"SELECT {', '.join(SAME_GAME)} FROM games WHERE tournament_id = ? AND idx = ?",
-                (tournament.id, cols["idx"]),
-            ).fetchone()
-            if stored is None:
-                raise
-            differ = differences(dict(zip(SAME_GAME, stored, strict=True)), values)
+        }
+        for v in values:
+            offered = dict(zip(INSERTED, v, strict=True))
+            differ = differences(stored[offered["idx"]], offered)
             if differ:
                 raise LadderConflict(
-                    f"tournament {tournament.name!r}: game {cols['idx']} is already recorded "
+                    f"tournament {tournament.name!r}: game {offered['idx']} is already recorded "
                     f"with a different {', '.join(differ)}; refusing to replace it (did an "
                     "agent or the code change since it was played?)"
-                ) from None
-            return 0
-        return 1
+                )
 
     def games(self, *, tournament: str | None = None, key: str | None = None) -> list[GameRow]:
         """Recorded games, optionally of one tournament or one game configuration."""
