@@ -54,6 +54,9 @@ MAX_BARREN_BREAKS = 8
 """Breaks of the main pool in a row, with no game finished in between, before the run gives up
 (workers that cannot start, say)."""
 
+_BARREN = (
+    "the worker processes died {} times in a row without finishing any games (see the agent log)"
+)
 _REFEREE: Referee | None = None
 
 
@@ -214,10 +217,7 @@ class LocalExecutor:
             if broken:  # the quarantine's deaths end in a forfeit: they cannot loop
                 barren += 1
                 if barren > MAX_BARREN_BREAKS:
-                    raise RuntimeError(
-                        f"the worker processes died {barren} times in a row without finishing "
-                        "any games (see the agent log)"
-                    )
+                    raise RuntimeError(_BARREN.format(barren))
             if broken:
                 broken += inflight.values()
                 inflight.clear()
@@ -231,11 +231,16 @@ class LocalExecutor:
                 jail = None
                 for chunk in jail_broken:
                     chunk.breaks += 1
-                    if chunk.breaks >= MAX_KILLS:
+                    row = self._blame(chunk.games[0], pids) if chunk.breaks >= MAX_KILLS else None
+                    if row is not None:
                         barren = 0
-                        yield [self._blame(chunk.games[0], pids)]
-                    else:
-                        quarantine.append(chunk)
+                        yield [row]
+                        continue
+                    if chunk.breaks >= MAX_KILLS:  # died before asking any agent: not theirs
+                        barren += 1
+                        if barren > MAX_BARREN_BREAKS:
+                            raise RuntimeError(_BARREN.format(barren))
+                    quarantine.append(chunk)
 
     @staticmethod
     def _requeue(chunk: Chunk, queue: deque[Chunk], quarantine: deque[Chunk]) -> None:
@@ -247,17 +252,21 @@ class LocalExecutor:
         else:
             quarantine.append(chunk)
 
-    def _blame(self, game: ScheduledGame, pids: list[int]) -> GameRow:
-        """The forfeit row of a game that killed its worker every time it was played.
+    def _blame(self, game: ScheduledGame, pids: list[int]) -> GameRow | None:
+        """The forfeit row of a game that killed its worker every time it was played; None
+        when the worker died before it asked any agent about the game (it could not start,
+        say: no agent is to blame).
 
         The quarantine worker (``pids``) played it alone: its status file names the seat whose
         agent was answering when it died.
         """
-        seat = 0
+        seat = None
         for pid in pids:
             with contextlib.suppress(OSError, ValueError):
                 _, items = json.loads((self.status_dir / str(pid)).read_text())
                 seat = next((s for i, s in items if i == game.index), seat)
+        if seat is None:
+            return None
         reason = (
             "crashed: the worker process died every time this game was played "
             "(the last time alone, with this agent to move)"

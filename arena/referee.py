@@ -31,6 +31,7 @@ import numpy as np
 
 import games
 from arena.boards import Boards, make_boards
+from arena.gcpause import paused_gc
 from arena.hosts import Batch, HostError, ProcessHost, Reply
 from arena.inline_host import InlineHost
 from arena.ladder.rows import GameRow
@@ -188,16 +189,17 @@ class Referee:
         cohorts: list[list[_Live]] = [[], []]
         asked: list[list[_Asked]] = [[], []]
         sizes = (self.batch_size - self.batch_size // 2, self.batch_size // 2)  # 1 -> (1, 0)
-        while queue or any(cohorts):
-            if queue and self.stopping():
-                queue.clear()
-            for k in (0, 1):
-                cohort = self._finish(cohorts[k], self._collect(asked[k]), rows)
-                while queue and len(cohort) < sizes[k]:
-                    cohort.append(self._begin(queue.popleft()))
-                ended: list[tuple[_Live, MatchResult]] = []
-                asked[k] = self._ask(cohort, ended)
-                cohorts[k] = self._finish(cohort, ended, rows)
+        with paused_gc():  # the games' objects are acyclic (see arena.gcpause)
+            while queue or any(cohorts):
+                if queue and self.stopping():
+                    queue.clear()
+                for k in (0, 1):
+                    cohort = self._finish(cohorts[k], self._collect(asked[k]), rows)
+                    while queue and len(cohort) < sizes[k]:
+                        cohort.append(self._begin(queue.popleft()))
+                    ended: list[tuple[_Live, MatchResult]] = []
+                    asked[k] = self._ask(cohort, ended)
+                    cohorts[k] = self._finish(cohort, ended, rows)
         return rows
 
     def _make_boards(self) -> Boards:

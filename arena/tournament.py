@@ -26,6 +26,7 @@ from typing import Any
 
 import games
 from agents.base import check_agent
+from arena.gcpause import paused_gc
 from arena.ladder import GameRow, Ladder, TournamentRow, game_key
 from arena.options import RunOptions, check_timeout
 from arena.players import DEFAULT_MOVE_TIMEOUT
@@ -261,7 +262,7 @@ def run(
     log_path = agent_log_path(tournament.name, options)
     executor = make_executor(config, options, log_path, work_dir, len(todo))
     try:
-        with _StopFlag() as stop:
+        with _StopFlag() as stop, paused_gc():  # rows are acyclic (see arena.gcpause)
             for played_rows in executor.run(todo, stop):
                 rows = [  # rows from the referee carry the hashes; forfeits made here do not
                     row

@@ -330,6 +330,25 @@ def test_worker_killer_forfeits_and_every_game_is_recorded_once(tmp_path):
             assert int(r["moves"]) >= 2, r
 
 
+def test_workers_that_cannot_start_stop_the_run_with_one_line_and_blame_no_agent(tmp_path):
+    """A broken worker environment (here: the main script fails when a worker imports it) is
+    no agent's fault: the run stops at once (exit 1, one line), no game is forfeited."""
+    script = tmp_path / "arena_main.py"
+    script.write_text(
+        "import sys\n"
+        "if __name__ != '__main__':\n"
+        "    raise SystemExit('this worker cannot start')\n"
+        "from arena.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    args = [sys.executable, str(script), *tournament_args(tmp_path, "random,heuristic")[3:]]
+    proc = run_arena(tmp_path, [*args, "--sandbox", "none"], timeout=60)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    (line,) = [ln for ln in proc.stderr.splitlines() if ln.startswith("arena:")]
+    assert "died 9 times in a row without finishing any games" in line, line
+    assert exported(tmp_path) == []  # no game recorded, none forfeited
+
+
 # -- 8. no process of the run survives it -----------------------------------------------------
 @linux_only
 @needs_bwrap
