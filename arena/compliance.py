@@ -114,10 +114,16 @@ def check_agent(
             return report
         where = "a sandboxed host" if _sandboxed(options) else "a host (no sandbox)"
         add(Check("loads", PASS, f"{name!r} in {where}"))
+        quits: Check | None = None
         for game, params in playable:
-            add(_play(spec, game, params, games_per_config, move_timeout, options, seed, out, log))
+            graceful = quits is None or quits.status == PASS  # a stubborn program: once
+            timing = (games_per_config, move_timeout, seed)
+            check, status = _play(spec, game, params, *timing, options, out, log, graceful)
+            add(check)
+            if is_program and quits is None and (status is not None or check.status == PASS):
+                quits = _quit_check(status)  # the quit that ended its games
         if is_program:
-            add(_quits(spec, *playable[0], options, log))
+            add(quits or _quits(spec, *playable[0], options, log))
         out.seek(0)
         stray = out.read(200)
         if stray:
@@ -162,12 +168,15 @@ def _play(
     params: dict,
     deals: int,
     move_timeout: float,
-    options: RunOptions,
     seed: int,
+    options: RunOptions,
     out: Any,
     log: Any,
-) -> Check:
-    """A gauntlet against random in every seat; PASS when the agent forfeits no game."""
+    graceful: bool = True,
+) -> tuple[Check, int | None]:
+    """A gauntlet against random in every seat; PASS when the agent forfeits no game. Also
+    what the agent's host returned when told to stop at the end (``graceful``; else it is
+    killed, and None): a program's exit status after ``quit``."""
     from arena.tournament import TournamentConfig
 
     config = TournamentConfig(
@@ -180,18 +189,20 @@ def _play(
         move_timeout=move_timeout,
     )
     referee = Referee(config, options, log, out=out)
+    statuses: dict[str, int | None] = {}
     try:
         rows = referee.play(config.schedule())
     finally:
-        referee.close()
+        statuses = referee.close(graceful)
     name = f"plays {describe(game, params)}"
     faults = [_fault(row, spec) for row in rows]
     faults = [f for f in faults if f is not None]
     moves = sum(row.moves for row in rows)
     if faults:
         detail = f"forfeited {len(faults)} of {len(rows)} games; first: {faults[0]}"
-        return Check(name, FAIL, detail)
-    return Check(name, PASS, f"{len(rows)} games, {moves} moves, every answer legal and on time")
+        return Check(name, FAIL, detail), statuses.get(spec)
+    detail = f"{len(rows)} games, {moves} moves, every answer legal and on time"
+    return Check(name, PASS, detail), statuses.get(spec)
 
 
 def _fault(row: GameRow, spec: str) -> str | None:
@@ -203,13 +214,18 @@ def _fault(row: GameRow, spec: str) -> str | None:
 
 
 def _quits(spec: str, game: str, params: dict, options: RunOptions, log: Any) -> Check:
-    """A program told to quit exits with status 0."""
+    """A program told to quit exits with status 0 (in a host of its own: used when the
+    plays checks could not tell, the program having died while playing)."""
     host = _host(spec, game, params, options, log)
     try:
         host.start()
     except HostError as exc:
         return Check("quits", FAIL, exc.reason)
-    status = host.stop([])
+    return _quit_check(host.stop([]))
+
+
+def _quit_check(status: int | None) -> Check:
+    """The quits check of a program whose host's stop returned ``status``."""
     if status == 0:
         return Check("quits", PASS, "exits with status 0 when told to quit")
     if status is None:

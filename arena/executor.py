@@ -127,13 +127,17 @@ def make_chunks(todo: Sequence[ScheduledGame], options: RunOptions) -> deque[Chu
 
     Each worker's first chunk is one batch (when that is smaller): the progress bar moves
     after one batch of games, not after a whole chunk. With several workers the chunks then
-    shrink as the work left does (each a ``1 / (2 * workers)`` share of it, at least
-    :data:`MIN_CHUNK` games), so that the workers finish together instead of one playing a
-    large last chunk alone. An explicit ``chunk_size`` is used as given.
+    shrink as the work left does (each a ``1 / (2 * workers)`` share of it, down to one batch
+    or :data:`MIN_CHUNK` games, whichever is more), so that the workers finish together
+    instead of one playing a large last chunk alone; not below a batch, since the end of every
+    chunk is played with fewer and fewer games in flight (measured on Skull, 8,000 games, two
+    workers: chunks down to 32 games lost 7% to those ends). An explicit ``chunk_size`` is
+    used as given.
     """
     size = default_chunk_size(len(todo), options)
     fixed = options.chunk_size is not None or options.workers == 1
     first = size if options.chunk_size is not None else min(size, options.batch_size)
+    floor = max(MIN_CHUNK, options.batch_size)  # a chunk's last games are played in fewer
     chunks: deque[Chunk] = deque()
     start = 0
     while start < len(todo):
@@ -143,7 +147,7 @@ def make_chunks(todo: Sequence[ScheduledGame], options: RunOptions) -> deque[Chu
         elif fixed:
             n = size
         else:
-            n = min(size, max(MIN_CHUNK, -(-left // (2 * options.workers))))
+            n = min(size, max(floor, -(-left // (2 * options.workers))))
         chunks.append(Chunk(list(todo[start : start + n])))
         start += n
     return chunks

@@ -167,14 +167,22 @@ class Referee:
         self._broken: dict[str, str] = {}
         """Specs whose host could not load the agent, and why (not retried)."""
 
-    def close(self, graceful: bool = True) -> None:
+    def close(self, graceful: bool = True) -> dict[str, int | None]:
         """Stop every host; ``graceful``: first tell it the games that ended since its last
-        request and let its agent close (a program is told to quit)."""
+        request and let its agent close (a program is told to quit).
+
+        Returns:
+            per spec, what its host's :meth:`~arena.hosts.ProcessHost.stop` returned (a
+            program's exit status after ``quit``, None when it had to be killed); empty when
+            not ``graceful``.
+        """
+        statuses: dict[str, int | None] = {}
         for spec, host in self.hosts.items():
             if graceful:
-                host.stop(self._drops.pop(spec, []))
+                statuses[spec] = host.stop(self._drops.pop(spec, []))
             else:
                 host.close()
+        return statuses
 
     def play(self, chunk: Sequence[ScheduledGame]) -> list[GameRow]:
         """Play every game of ``chunk`` (after :attr:`stopping`, only those started); their

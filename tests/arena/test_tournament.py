@@ -368,17 +368,17 @@ def test_a_tournament_stored_by_the_previous_version_resumes_with_its_own_seeds(
 
 
 def test_chunks_cover_every_game_once_in_order_and_each_workers_first_is_one_batch():
-    from arena.executor import MIN_CHUNK, make_chunks
+    from arena.executor import make_chunks
 
     games = list(range(8000))
     sizes = [len(c.games) for c in make_chunks(games, RunOptions(workers=2, batch_size=512))]
     assert sizes[:2] == [512, 512]  # progress after one batch per worker
-    # then a quarter of the games left each time (at most 2,000, at least MIN_CHUNK), so
+    # then a quarter of the games left each time (at most 2,000, at least one batch), so
     # that the two workers finish together
-    assert sizes[2:6] == [1744, 1308, 981, 736] and sizes[-4:] == [MIN_CHUNK] * 3 + [27]
+    assert sizes[2:] == [1744, 1308, 981, 736, 552, 512, 512, 512, 119]
     left = 8000 - 1024
-    for size in sizes[2:-4]:
-        assert size == max(MIN_CHUNK, -(-left // 4))
+    for size in sizes[2:-1]:
+        assert size == max(512, -(-left // 4))
         left -= size
     one = [len(c.games) for c in make_chunks(games, RunOptions(workers=1, batch_size=512))]
     assert one == [512, 2048, 2048, 2048, 1344]  # one worker: no need to shrink
