@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import signal
@@ -287,14 +286,32 @@ def test_an_error_in_the_referee_process_stops_every_child(tmp_path, monkeypatch
 
 
 def _run_children() -> list[str]:
-    """The command lines of this process's live workers (spawn_main) and agent hosts
-    (arena.host_main, bwrap); not multiprocessing's resource tracker, which serves this whole
-    test process and ends with it."""
-    left = []
-    for pid in _descendants(os.getpid()):
-        with contextlib.suppress(OSError):
-            left.append(Path(f"/proc/{pid}/cmdline").read_text())
-    return [c for c in left if "host_main" in c or "spawn_main" in c or "bwrap" in c]
+    """The command lines of this process's live workers (forked by the fork server, whose
+    command line they keep, or spawned) and agent hosts (arena.host_main, bwrap); not
+    multiprocessing's fork server and resource tracker themselves, which serve this whole test
+    process and end with it."""
+    servers = {
+        pid
+        for pid in _descendants(os.getpid())
+        if "forkserver" in _cmdline(pid) and _parent(pid) == os.getpid()
+    }
+    left = [_cmdline(pid) for pid in _descendants(os.getpid()) - servers]
+    markers = ("host_main", "spawn_main", "bwrap", "forkserver")
+    return [c for c in left if any(m in c for m in markers)]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return ""
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def test_a_retrained_package_at_the_same_path_is_a_new_agent(tmp_path, capsys):
