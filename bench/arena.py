@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 # This script is called arena.py: keep its folder off the path so `arena` is the package.
 _HERE = Path(__file__).resolve().parent
@@ -189,11 +190,25 @@ def ray_rate(name: str, params: dict, agents: tuple[str, ...], games_: int) -> f
     cluster.add_node(num_cpus=1)
     ray.init(address=cluster.address, log_to_driver=False)
     try:
+        _warm_up(ray)
         options = RunOptions(workers=2, executor="ray")
         return tournament_rate(name, params, agents, "process", games_, options)
     finally:
         ray.shutdown()
         cluster.shutdown()
+
+
+def _warm_up(ray: Any) -> None:
+    """Run one small task on each node, so that the measurement starts on a cluster whose
+    nodes are up and have started their worker processes, as a cluster joined with
+    ``--ray-address`` would be (a row measured right after the cluster's start also measured
+    the last of its boot)."""
+
+    @ray.remote(num_cpus=1)
+    def node() -> str:
+        return ray.get_runtime_context().get_node_id()
+
+    ray.get([node.options(scheduling_strategy="SPREAD").remote() for _ in range(2)])
 
 
 if __name__ == "__main__":
