@@ -265,7 +265,7 @@ class LocalExecutor:
                     continue
                 barren = 0
                 yield rows
-            if broken:  # the quarantine's deaths end in a forfeit: they cannot loop
+            if broken:  # (a quarantine death ends in a forfeit, or counts below)
                 barren += 1
                 if barren > MAX_BARREN_BREAKS:
                     raise RuntimeError(_BARREN.format(barren))

@@ -236,7 +236,10 @@ class Ladder:
                 f"must have one entry per seat; got {seats!r}, {row.seeds!r}, {row.returns!r}"
             )
         hashes = [self._hash_of(s) for s in seats] if row.hashes is None else list(row.hashes)
-        if len(hashes) != len(seats) or not all(h in self._valid or _valid_hash(h) for h in hashes):
+        valid = self._valid
+        if len(hashes) != len(seats) or not all(
+            isinstance(h, str) and (h in valid or _valid_hash(h)) for h in hashes
+        ):
             raise ValueError(
                 f"tournament {tournament.name!r}, game {row.index}: hashes must be one per "
                 f"seat, each '' or 64 lowercase hex digits; got {hashes!r} for {seats!r}"

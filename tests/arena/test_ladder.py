@@ -223,6 +223,16 @@ def test_a_different_game_at_a_recorded_index_is_refused_and_nothing_of_the_batc
         ladder.record_game(t, game_row(0, hashes=[H1, ""]))
 
 
+def test_a_batch_holding_one_index_twice_stores_it_once_or_refuses_two_different_games(tmp_path):
+    ladder, t = new_ladder(tmp_path / "l.db")
+    twice = [game_row(3, hashes=["", ""]), game_row(3, hashes=["", ""])]
+    assert ladder.record_games(t, twice) == 1  # the same game offered twice in one chunk
+    clash = [game_row(4, hashes=["", ""]), game_row(4, winner=1, hashes=["", ""])]
+    with pytest.raises(LadderConflict, match="game 4 is already recorded"):
+        ladder.record_games(t, clash)
+    assert ladder.done_indices(t) == {3}
+
+
 def test_a_not_null_column_we_do_not_fill_fails_loudly(tmp_path):
     path = tmp_path / "l.db"
     ladder, t = new_ladder(path)
@@ -247,6 +257,8 @@ def test_malformed_rows_are_refused(tmp_path):
         ladder.record_game(t, game_row(0, hashes=[""]))
     with pytest.raises(ValueError, match="64 lowercase hex"):
         ladder.record_game(t, game_row(0, hashes=["", "abc"]))
+    with pytest.raises(ValueError, match="64 lowercase hex"):
+        ladder.record_game(t, game_row(0, hashes=["", ["a"]]))  # not even a string
     assert ladder.done_indices(t) == set()
 
 
