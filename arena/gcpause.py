@@ -10,6 +10,9 @@ generations once, so a cycle made in the block (an exception kept with its trace
 freed when the block ends.
 
 Agent hosts do not pause it: agent code is not ours, and may well make cycles at every move.
+With ``--isolation none`` the agents run inside the referee's loop: their cycles then wait for
+the end of the chunk (at most :func:`arena.executor.default_chunk_size` games), when the young
+generations, where everything made in the block still is, are collected.
 """
 
 from __future__ import annotations
