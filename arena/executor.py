@@ -282,13 +282,13 @@ class LocalExecutor:
                 jail = None
                 for chunk in jail_broken:
                     chunk.breaks += 1
-                    row = self._blame(chunk.games[0], pids) if chunk.breaks >= MAX_KILLS else None
-                    if row is not None:
-                        barren = 0
-                        yield [row]
-                        continue
-                    if chunk.breaks >= MAX_KILLS:  # died before asking any agent: not theirs
-                        barren += 1
+                    if chunk.breaks >= MAX_KILLS:
+                        row = self._blame(chunk.games[0], pids)
+                        if row is not None:
+                            barren = 0
+                            yield [row]
+                            continue
+                        barren += 1  # died before asking any agent: not theirs
                         if barren > MAX_BARREN_BREAKS:
                             raise RuntimeError(_BARREN.format(barren))
                     quarantine.append(chunk)

@@ -19,6 +19,8 @@ GAME_COLUMNS = tuple(
     k for k in COLUMNS["games"] if k not in ("id", "tournament_id", "agent_ids", "finished_at")
 )
 """The columns a :class:`GameRow` fills (``idx`` is its ``index``)."""
+GAME_ATTRIBUTES = tuple("index" if c == "idx" else c for c in GAME_COLUMNS)
+"""The :class:`GameRow` attribute holding each of :data:`GAME_COLUMNS`."""
 
 
 JSON_COLUMNS = ("seeds", "seats", "agent_ids", "returns", "ranking", "forfeits", "history")
@@ -139,7 +141,7 @@ class GameRow:
 
     def columns(self) -> dict[str, Any]:
         """The ladder columns of :data:`GAME_COLUMNS` (JSON columns not yet encoded)."""
-        return {k: getattr(self, "index" if k == "idx" else k) for k in GAME_COLUMNS}
+        return {k: getattr(self, a) for k, a in zip(GAME_COLUMNS, GAME_ATTRIBUTES, strict=True)}
 
 
 def stored_game(r: Sequence[Any], hashes: dict[int, str]) -> GameRow:

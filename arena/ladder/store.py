@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from arena.ladder.rows import (
+    GAME_ATTRIBUTES,
     GAME_COLUMNS,
     HEX64,
     JSON_COLUMNS,
@@ -34,7 +35,7 @@ INSERT_GAME = (
     " ON CONFLICT (tournament_id, idx) DO NOTHING"
 )
 """A game, unless its index is taken (any other constraint failure is an error)."""
-_FIELDS = tuple(("index" if c == "idx" else c, c in JSON_COLUMNS) for c in GAME_COLUMNS)
+_FIELDS = tuple((a, c in JSON_COLUMNS) for c, a in zip(GAME_COLUMNS, GAME_ATTRIBUTES, strict=True))
 """The :class:`GameRow` attribute of each of :data:`GAME_COLUMNS`, and whether it is JSON."""
 
 
