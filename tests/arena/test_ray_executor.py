@@ -58,12 +58,28 @@ def _expected(config: TournamentConfig) -> list[tuple]:
         referee.close()
 
 
+class _PatientExecutor(RayExecutor):
+    """A Ray executor that submits no game before all its first actors are up.
+
+    So that every node plays: the head node's actor alone could otherwise play a small
+    tournament before the other node's actor has started (CI, a loaded machine), and a fault
+    aimed at the other node would never happen.
+    """
+
+    _all_up = False
+
+    def _submit(self, queue, inflight) -> None:
+        self._all_up = self._all_up or all(slot.ready for slot in self.actors)
+        if self._all_up:
+            super()._submit(queue, inflight)
+
+
 def _play(config, tmp_path, *, fault=None, options=SMALL, stop=lambda: False):
     """Every row the Ray executor yields (repeats kept), and the executor (closed).
 
     ``fault(executor)`` is called after each chunk until it returns True (it did its harm).
     """
-    executor = RayExecutor(config, options, tmp_path / "agents.log", tmp_path / "work")
+    executor = _PatientExecutor(config, options, tmp_path / "agents.log", tmp_path / "work")
     rows = []
     try:
         for chunk in executor.run(config.schedule(), stop=stop):
