@@ -20,6 +20,7 @@ from scipy.stats import binomtest
 from agents.base import load_agent
 from games import openspiel as bridge
 from games.core import Game, Observation, State
+from trainers.exact import policy_nash_conv
 from trainers.rollout import gumbel_sample, masked_log_softmax
 
 Logits = Callable[[torch.Tensor], torch.Tensor]
@@ -31,7 +32,7 @@ def is_openspiel_config(game: Game) -> bool:
 
 
 def policy_fn(actor: Logits) -> Callable[[Sequence[Observation]], np.ndarray]:
-    """A batched policy over observations (for :func:`games.openspiel.nash_conv`)."""
+    """A batched policy over observations (a :data:`games.openspiel.PolicyFn`)."""
 
     @torch.no_grad()
     def probs(observations: Sequence[Observation]) -> np.ndarray:
@@ -43,9 +44,10 @@ def policy_fn(actor: Logits) -> Callable[[Sequence[Observation]], np.ndarray]:
 
 
 def nash_conv(actor: Logits) -> float:
-    """Exact NashConv of the actor's policy in the OpenSpiel configuration."""
+    """Exact NashConv of the actor's policy in the OpenSpiel configuration (on the tree:
+    :func:`trainers.exact.policy_nash_conv`)."""
     with torch.no_grad():
-        return bridge.nash_conv(policy_fn(actor))
+        return policy_nash_conv(policy_fn(actor))
 
 
 StateLogits = Callable[[Sequence[State]], torch.Tensor]

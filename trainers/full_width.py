@@ -13,7 +13,7 @@ solver can visit all of them at every iteration with exact values
 (:mod:`trainers.tabular_distill`). Ctrl-C or SIGTERM stops the solve after the iteration in
 progress; the policy reached is still distilled and exported (a second signal aborts).
 
-Every NashConv here is exact, computed on the tree (:func:`trainers.mmd.tabular_nash_conv`, the
+Every NashConv here is exact, computed on the tree (:func:`trainers.exact.tabular_nash_conv`, the
 best responses of :mod:`trainers.exact`); it equals OpenSpiel's (``arena exploitability``).
 """
 
@@ -32,9 +32,9 @@ from agents.mlp import MLPActor
 from agents.neural import ActorConfig
 from trainers.cfr_plus import CFRPlusState, cfr_plus_step
 from trainers.config import TrainConfig
-from trainers.exact import DuelTree, duel_tree
+from trainers.exact import DuelTree, duel_tree, tabular_nash_conv
 from trainers.logger import MetricsLog
-from trainers.mmd import MMDState, mmd_update, tabular_nash_conv
+from trainers.mmd import MMDState, mmd_update
 from trainers.signals import StopSignals
 from trainers.tabular_distill import InfoStates, distil, distillation_weights, network_policy
 

@@ -29,10 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trainers.exact import DuelTree, best_response_value, on_policy_value
+from trainers.exact import DICE, DuelTree, joint_probs, on_policy_value
 
-DICE = 6
-"""Faces of the duel's one die per seat."""
 CHANCE = 1.0 / DICE**2
 """Probability of each deal ``(d0, d1)``."""
 
@@ -42,14 +40,6 @@ def uniform_log_policy(tree: DuelTree) -> np.ndarray:
     legal = tree.legal[:, None, :]
     logp = -np.log(tree.legal.sum(axis=1))[:, None, None]
     return np.where(legal, np.broadcast_to(logp, (*tree.legal.shape[:1], DICE, 1)), -np.inf)
-
-
-def joint_probs(tree: DuelTree, policy: np.ndarray) -> np.ndarray:
-    """The probabilities of a tabular policy at every decision ``[S, 6, 6, A]`` (the axes of
-    :func:`trainers.exact.on_policy_value`: sequence, seat 0's die, seat 1's die, action)."""
-    seat0 = np.broadcast_to(policy[:, :, None, :], (*policy.shape[:2], DICE, policy.shape[2]))
-    seat1 = np.broadcast_to(policy[:, None, :, :], seat0.shape)
-    return np.where((tree.player == 0)[:, None, None, None], seat0, seat1)
 
 
 def reach(tree: DuelTree, policy: np.ndarray, seat: int) -> np.ndarray:
@@ -166,15 +156,6 @@ def _seat_update(
         mine = rows[own]
         q = np.concatenate([after[own].transpose(0, 2, 1), liar[mine][:, :, None]], axis=2)
         out[mine], value[mine] = mmd_step(log_pi[mine], log_rho[mine], q, eta, alpha)
-
-
-def tabular_nash_conv(tree: DuelTree, policy: np.ndarray) -> float:
-    """Exact NashConv of a tabular policy ``[S, 6, A]`` (both seats play it)."""
-    probs = joint_probs(tree, policy)
-    value = float(on_policy_value(tree, probs)[0].mean())
-    gain0 = best_response_value(tree, probs, 0) - value
-    gain1 = best_response_value(tree, probs, 1) + value
-    return gain0 + gain1
 
 
 @dataclass

@@ -10,7 +10,7 @@ observations of all those information states, minimising::
 with ``w(s)`` the acting seat's own reach probability of ``s`` under ``pi_tab`` (``reach``:
 what a best response can exploit of a mistake at ``s`` is proportional to it) or 1
 (``uniform``). :func:`network_policy` reads the actor back as a table, so its exact NashConv is
-:func:`trainers.mmd.tabular_nash_conv` of that table.
+:func:`trainers.exact.tabular_nash_conv` of that table.
 """
 
 from __future__ import annotations

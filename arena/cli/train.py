@@ -175,6 +175,7 @@ def _exact_exploitability(args: argparse.Namespace) -> int:
 
     from agents.base import load_agent
     from games import openspiel as bridge
+    from trainers.exact import policy_nash_conv
 
     game = bridge.our_game()
     agent = load_agent(args.agent)
@@ -192,7 +193,7 @@ def _exact_exploitability(args: argparse.Namespace) -> int:
         return np.stack([agent.policy(o) for o in observations])
 
     try:
-        value = bridge.nash_conv(policy)
+        value = policy_nash_conv(policy)
     except NotImplementedError as exc:
         raise ValueError(
             f"agent {args.agent!r} has no explicit policy: {exc} (--approximate learns a lower "

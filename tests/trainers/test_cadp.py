@@ -166,7 +166,7 @@ def test_resume_continues_exactly(tmp_path):
     assert_same_networks(whole, resumed)
 
 
-def test_history_nash_conv_equals_openspiel_on_observation_policies():
+def test_history_nash_conv_equals_the_information_state_one_on_observation_policies():
     game = games.make("liars_dice", **OPENSPIEL_PARAMS)
     actor = _advice_actor(game.observation_shape[0], game.num_distinct_actions, hidden=(16,))
     mlp = decentralized_actor(actor)

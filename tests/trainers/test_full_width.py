@@ -12,8 +12,8 @@ from agents.package import read_manifest
 from arena.cli import main
 from tests.trainers.helpers import start_training
 from trainers.cfr_plus import CFRPlusState, cfr_plus_step
-from trainers.exact import duel_tree
-from trainers.mmd import MMDState, mmd_step, run_mmd, tabular_nash_conv
+from trainers.exact import duel_tree, tabular_nash_conv
+from trainers.mmd import MMDState, mmd_step, run_mmd
 
 UNIFORM_NASH_CONV = 1.5615
 

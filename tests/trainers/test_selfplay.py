@@ -128,10 +128,10 @@ def test_inverse_cdf_chance_sampling_is_uniform_on_the_dice():
 
 def test_a_tiny_duel_run_on_the_batched_engine_learns(tmp_path):
     overrides = [
-        "total_decisions=98304",
+        "total_decisions=49152",
         "num_envs=128",
         "steps_per_env=16",
-        "lr=1e-3",
+        "lr=2e-3",
         "clip=0.2",
         "entropy_coef=0.01",
         "entropy_final=0.0",
@@ -147,5 +147,5 @@ def test_a_tiny_duel_run_on_the_batched_engine_learns(tmp_path):
     assert cfg.engine == "batched"
     run = train(cfg, tmp_path, progress=False)
     assert isinstance(run.games.engine, LiarsDiceBatch)
-    # The final evaluation's exact NashConv (uniform random play: 1.5615; this run: 0.98).
+    # The final evaluation's exact NashConv (uniform random play: 1.5615; this run: 1.08).
     assert run.best["evaluation"]["nash_conv"] < 1.2
