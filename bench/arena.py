@@ -8,7 +8,13 @@ batched (the default batch size of games in flight), with one and two workers, a
 all in the same run. Programs speaking the agent protocol (``cmd:`` agents, examples/) get rows
 next to a Python agent.
 
-    python bench/arena.py [--games 2000] [--ray] [--only skull] [--agents random-py]
+    python bench/arena.py [--games 2000] [--ray] [--repeats 3] [--only skull] [--agents random-py]
+
+The last column is the share of the whole machine's CPU time that was busy during the row (all
+processes: referee, workers, agent hosts, Ray's daemons): a second worker can only help where
+one left CPU idle. With ``--repeats N`` the compared rows (batched and process-isolated: one
+worker, two workers, Ray) are measured N times in turn and their medians printed, with the
+range; a last table gives the ratios that have targets (medians of the per-round ratios).
 """
 
 from __future__ import annotations
@@ -129,12 +135,42 @@ def _label(name: str, params: dict) -> str:
     return name + " " + " ".join(f"{k}={v}" for k, v in params.items())
 
 
-def _row(config: str, what: str, rate: float, raw: float) -> None:
-    print(f"| {config} | {what} | {rate:,.1f} | {100 * rate / raw:.2f}% |", flush=True)
+def _row(config: str, what: str, rate: float, raw: float, busy: str = "") -> None:
+    print(f"| {config} | {what} | {rate:,.1f} | {100 * rate / raw:.2f}% | {busy} |", flush=True)
+
+
+def _busy_jiffies() -> tuple[int, int] | None:
+    """(busy, total) CPU time of the whole machine so far (Linux ``/proc/stat``), else None."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:9]]
+    except OSError:
+        return None
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def measured(rate_fn, *args) -> tuple[float, float | None]:
+    """``rate_fn(*args)`` and the share of the machine's CPU time busy meanwhile (any process:
+    the referee, workers, agent hosts, Ray's daemons), or None where it cannot be read."""
+    before = _busy_jiffies()
+    rate = rate_fn(*args)
+    after = _busy_jiffies()
+    if before is None or after is None or after[1] == before[1]:
+        return rate, None
+    return rate, (after[0] - before[0]) / (after[1] - before[1])
+
+
+def _pct(busy: float | None) -> str:
+    return "" if busy is None else f"{100 * busy:.0f}%"
+
+
+def _spread(values: list[float]) -> str:
+    return "" if len(values) < 2 else f" ({min(values):,.0f}-{max(values):,.0f})"
 
 
 def main() -> None:
-    """Print the table (Markdown)."""
+    """Print the table (Markdown), then the ratios that have targets."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--games",
@@ -144,10 +180,22 @@ def main() -> None:
         "20x one at a time)",
     )
     parser.add_argument("--ray", action="store_true", help="add the Ray rows (2-node cluster)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="measure the compared rows (batched and isolated: 1 worker, 2 workers, Ray) this "
+        "many times, interleaved, and print medians (the machine's speed drifts between rows)",
+    )
     parser.add_argument("--only", help="only the configuration of this game")
     parser.add_argument("--agents", help="only the pairs with an agent spec containing this")
     args = parser.parse_args()
-    print("| configuration | what | games/s | of raw engine |\n|---|---|---|---|")
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    print(
+        "| configuration | what | games/s | of raw engine | machine busy |\n|---|---|---|---|---|"
+    )
+    ratios: list[tuple[str, str, list[float], list[float]]] = []
     for name, params, (scale, scale_one), pairs in SCENARIOS:
         if args.only and name != args.only:
             continue
@@ -162,22 +210,81 @@ def main() -> None:
             agents = tuple(
                 str(_HERE.parent / a) if a.startswith("examples/") else a for a in agents
             )
-            for isolation in ("none", "process"):
-                for batch in (1, DEFAULT_BATCH_SIZE):
-                    options = RunOptions(workers=1, batch_size=batch)
-                    n = count_one if batch == 1 else count
-                    rate = tournament_rate(name, params, agents, isolation, n, options)
-                    _row(label, f"{who}, isolation={isolation}, batch {batch}, 1 worker", rate, raw)
-            options = RunOptions(workers=2)
-            rate = tournament_rate(name, params, agents, "process", count, options)
-            what = f"{who}, isolation=process, batch {DEFAULT_BATCH_SIZE}, 2 workers"
-            _row(label, what, rate, raw)
-            if args.ray:
-                rate = ray_rate(name, params, agents, count)
-                _row(label, f"{who}, isolation=process, Ray 2-node cluster, 2 actors", rate, raw)
+            for isolation, batch in (("none", 1), ("none", DEFAULT_BATCH_SIZE), ("process", 1)):
+                options = RunOptions(workers=1, batch_size=batch)
+                n = count_one if batch == 1 else count
+                rate, busy = measured(tournament_rate, name, params, agents, isolation, n, options)
+                what = f"{who}, isolation={isolation}, batch {batch}, 1 worker"
+                _row(label, what, rate, raw, _pct(busy))
+            compared = compare(name, params, agents, count, args.ray, args.repeats)
+            batched = f"{who}, isolation=process, batch {DEFAULT_BATCH_SIZE}"
+            labels = {
+                "1 worker": f"{batched}, 1 worker",
+                "2 workers": f"{batched}, 2 workers",
+                "Ray": f"{who}, isolation=process, Ray 2-node cluster, 2 actors",
+            }
+            for key, runs in compared.items():
+                rates = [r for r, _ in runs]
+                busy = [b for _, b in runs if b is not None]
+                what = labels[key] + (f", median of {len(runs)}" if len(runs) > 1 else "")
+                median_busy = float(np.median(busy)) if busy else None
+                _row(label, what + _spread(rates), float(np.median(rates)), raw, _pct(median_busy))
+            two = _per_round(compared["2 workers"], compared["1 worker"])
+            ray = _per_round(compared.get("Ray", []), compared["2 workers"])
+            ratios.append((label, who, two, ray))
+    _ratio_table(ratios, args.ray)
 
 
-def ray_rate(name: str, params: dict, agents: tuple[str, ...], games_: int) -> float:
+def compare(
+    name: str, params: dict, agents: tuple[str, ...], games_: int, ray: bool, repeats: int
+) -> dict[str, list[tuple[float, float | None]]]:
+    """The rows with targets (1 worker, 2 workers, Ray), ``repeats`` rounds of each in turn:
+    a slow spell of the machine then lands on every row of a round alike."""
+    out: dict[str, list[tuple[float, float | None]]] = {"1 worker": [], "2 workers": []}
+    if ray:
+        out["Ray"] = []
+    for _ in range(repeats):
+        for workers in (1, 2):
+            options = RunOptions(workers=workers)
+            key = "1 worker" if workers == 1 else "2 workers"
+            out[key].append(
+                measured(tournament_rate, name, params, agents, "process", games_, options)
+            )
+        if ray:
+            out["Ray"].append(ray_rate(name, params, agents, games_))
+    return out
+
+
+def _per_round(
+    numerator: list[tuple[float, float | None]], denominator: list[tuple[float, float | None]]
+) -> list[float]:
+    """Rate ratios, round by round (empty where the numerator's rows were not measured)."""
+    return [a / b for (a, _), (b, _) in zip(numerator, denominator, strict=False)]
+
+
+def _ratio_table(ratios: list[tuple[str, str, list[float], list[float]]], ray: bool) -> None:
+    """The targets: two workers faster than one; Ray at 0.8x the local executor or better
+    (medians of the per-round ratios)."""
+    print("\n| configuration | agents | 2 workers / 1 worker (target > 1) |", end="")
+    print(" Ray / local 2 workers (target >= 0.8) |" if ray else "")
+    print("|---|---|---|" + ("---|" if ray else ""))
+    for label, who, two, ray_ratios in ratios:
+        line = f"| {label} | {who} | {_ratio(two, 1.0, strict=True)} |"
+        if ray:
+            line += f" {_ratio(ray_ratios, 0.8, strict=False)} |"
+        print(line, flush=True)
+
+
+def _ratio(values: list[float], target: float, strict: bool) -> str:
+    median = float(np.median(values))
+    met = median > target if strict else median >= target
+    spread = "" if len(values) < 2 else f" ({min(values):.2f}-{max(values):.2f})"
+    return f"{median:.2f}x{spread} {'met' if met else 'NOT met'}"
+
+
+def ray_rate(
+    name: str, params: dict, agents: tuple[str, ...], games_: int
+) -> tuple[float, float | None]:
     """The tournament on a local two-node Ray cluster (one CPU each), two actors; without the
     dashboard, like the local cluster that ``--executor ray`` starts itself (on this one
     machine the dashboard's processes would take CPU from the actors: about 4% of a core
@@ -192,7 +299,7 @@ def ray_rate(name: str, params: dict, agents: tuple[str, ...], games_: int) -> f
     try:
         _warm_up(ray)
         options = RunOptions(workers=2, executor="ray")
-        return tournament_rate(name, params, agents, "process", games_, options)
+        return measured(tournament_rate, name, params, agents, "process", games_, options)
     finally:
         ray.shutdown()
         cluster.shutdown()
