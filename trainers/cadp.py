@@ -6,7 +6,9 @@ the local observations of every seat still in the game at that same decision (eq
 ``L_p = KL(e_i || c_i) = -log c_ii`` (eq. 3, averaged over heads), weighted by ``prune_alpha``
 and switched on once training passes ``prune_start``, drives the confidence to the identity;
 then CADP(D), the same network with ``z_i = v_i``, acts like CADP(C) from the agent's own
-observation, and it is what ships, as an exactly equivalent :class:`agents.neural.MLPActor`
+observation, and it is what ships. Hard pruning (``prune_hard``, the limit of an infinite
+``prune_alpha``) masks the other seats out of the attention for the rest of the run, so PPO then
+trains CADP(D) itself. CADP(D) ships as an exactly equivalent :class:`agents.neural.MLPActor`
 (:func:`decentralized_actor`).
 
 Grouping: every decision of the batch carries its own group, ``views [P, obs_dim]`` (every
@@ -31,7 +33,7 @@ from agents.mlp import MLPActor
 from agents.neural import ActorConfig
 from games.core import Game, State
 from trainers.config import TrainConfig
-from trainers.evaluate import StateLogits, is_openspiel_config, state_win_rate
+from trainers.evaluate import StateLogits, is_openspiel_config, nash_conv, state_win_rate
 from trainers.exact import state_nash_conv
 from trainers.methods import Method
 from trainers.networks import AdviceActor
@@ -58,6 +60,14 @@ def prune_loss(log_c: torch.Tensor) -> torch.Tensor:
 def self_confidence(log_c: torch.Tensor) -> torch.Tensor:
     """``c_ii`` of each sample, averaged over heads ``[B]``."""
     return log_c[:, :, 0].exp().mean(dim=1)
+
+
+def hard_prune(run: Run) -> None:
+    """Hard pruning from now on (``prune_hard``): the actor and its magnet see the acting seat
+    only, so the rest of the run is PPO on CADP(D) itself."""
+    run.actor.prune()
+    if run.magnet is not None:
+        run.magnet.prune()
 
 
 def group_inputs(batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
@@ -162,6 +172,8 @@ class CADP(Method):
         metrics = ppo_learn(run, actor_fn, batch, progress, magnet_fn)
         metrics.update({key: float(np.mean(values)) for key, values in record.items()})
         metrics["prune_alpha"] = alpha
+        if progress >= run.cfg.prune_hard and not run.actor.pruned:
+            hard_prune(run)  # after this update: the next batch is collected pruned
         return metrics
 
     def deployable(self, actor: nn.Module) -> nn.Module:
@@ -179,8 +191,11 @@ class CADP(Method):
             for opponent in ("random", "heuristic"):
                 result = state_win_rate(policy, game, opponent, games, seed)
                 out[f"{key}_win_vs_{opponent}"] = result.rate
-            if is_openspiel_config(game):
-                out[f"{key}_nash_conv"] = state_nash_conv(policy)
+        if is_openspiel_config(game):
+            out["cadp_d_nash_conv"] = nash_conv(actor.decentralized)  # reads its observation only
+            pruned = bool(actor.pruned)  # then CADP(C) is CADP(D)
+            c_value = out["cadp_d_nash_conv"] if pruned else state_nash_conv(policies["cadp_c"])
+            out["cadp_c_nash_conv"] = c_value
         return out
 
 

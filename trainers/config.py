@@ -151,6 +151,10 @@ class TrainConfig:
     """Weight of CADP's pruning loss ``L_p = -log c_ii`` (added to the actor loss only)."""
     prune_start: Fraction = 0.6
     """Fraction of the budget after which the pruning loss is switched on (and stays on)."""
+    prune_hard: Fraction = 1.0
+    """Fraction of the budget from which pruning is hard: the attention sees the acting seat
+    only (``c_ii = 1``, the limit of an infinite ``prune_alpha``), so CADP(C) is CADP(D)
+    exactly and PPO trains the deployable actor itself (1.0: never)."""
     # -- CTEDD (trainers.ctedd) ------------------------------------------------------------
     ctedd_global_fraction: Annotated[float, Field(strict=True, gt=0, lt=1)] = 0.5
     """Fraction of the updates (and so of the decisions) that train the global policy by PPO;

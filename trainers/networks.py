@@ -58,7 +58,8 @@ class AdviceActor(nn.Module):
         logits_i = head([trunk(o_i) ; relu(W_z z_i + b_z)])          (eq. 2's residual input)
 
     CADP(C) is this network; CADP(D) forces ``c_i = e_i``, i.e. ``z_i = v_i = W_v o_i``, and
-    reads the agent's own observation only.
+    reads the agent's own observation only. Once :meth:`prune` has been called (hard pruning),
+    the attention itself sees the acting seat only, so CADP(C) is CADP(D).
 
     Args:
         obs_dim: local observation length.
@@ -91,6 +92,19 @@ class AdviceActor(nn.Module):
         init_weights(self.trunk)
         init_weights(self.advice_layer)
         init_weights(self.head, gain=0.01)
+        self.register_buffer("pruned", torch.tensor(False))
+        """Hard pruning (checkpointed with the weights): the attention sees the acting seat
+        only, so this network is CADP(D) (see :meth:`prune`)."""
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        """Weights saved before hard pruning existed load as not pruned."""
+        state_dict.setdefault(prefix + "pruned", torch.tensor(False))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def prune(self) -> None:
+        """Prune for good: from now on every other seat is masked out of the attention
+        (``c_ii = 1``, ``z_i = v_i``), at collection and in the update alike."""
+        self.pruned.fill_(True)
 
     def _split(self, x: torch.Tensor) -> torch.Tensor:
         """``[..., H * d] -> [..., H, d]``."""
@@ -106,6 +120,9 @@ class AdviceActor(nn.Module):
         q = self._split(self.query(views[:, 0]))  # [B, H, d]
         k = self._split(self.key(views))  # [B, P, H, d]
         scores = torch.einsum("bhd,bphd->bhp", q, k) / self.head_dim**0.5
+        if self.pruned:
+            alive = torch.zeros_like(alive)
+            alive[:, 0] = True
         scores = scores.masked_fill(~alive[:, None, :], torch.finfo(scores.dtype).min)
         return torch.log_softmax(scores, dim=-1)
 

@@ -18,6 +18,7 @@ from trainers.cadp import (
     decentralized_actor,
     decentralized_policy,
     group_inputs,
+    prune_loss,
 )
 from trainers.config import load_config
 from trainers.evaluate import nash_conv, state_win_rate, win_rate
@@ -132,6 +133,26 @@ def test_pruning_drives_the_confidence_to_the_identity():
     assert confidence[0] < 0.6 and confidence[-1] > 0.95, confidence
 
 
+def test_hard_pruning_makes_cadp_c_exactly_cadp_d():
+    actor = _advice_actor(40, 9)
+    views, alive = torch.randn(128, 3, 40) * 2, torch.rand(128, 3) > 0.3
+    alive[:, 0] = True
+    with torch.no_grad():
+        before, log_c = actor.centralized(views, alive)
+        own = actor.decentralized(views[:, 0])
+        assert (before - own).abs().max() > 0.1 and float(prune_loss(log_c)) > 0.1
+        saved = {k: v.clone() for k, v in actor.state_dict().items() if k != "pruned"}
+        actor.prune()
+        after, log_c = actor.centralized(views, alive)
+    torch.testing.assert_close(after, own, rtol=0, atol=1e-6)
+    assert float(prune_loss(log_c)) == 0.0
+    pruned = {k: v.clone() for k, v in actor.state_dict().items()}
+    actor.load_state_dict(saved)  # weights saved before hard pruning existed: not pruned
+    assert not actor.pruned
+    actor.load_state_dict(pruned)
+    assert actor.pruned
+
+
 def test_package_acts_from_local_observations_alone(tmp_path, monkeypatch):
     cfg = load_config("skull_cadp", TINY)
     run = train(cfg, tmp_path, progress=False)
@@ -158,11 +179,16 @@ def test_package_acts_from_local_observations_alone(tmp_path, monkeypatch):
 
 
 def test_resume_continues_exactly(tmp_path):
-    cfg = load_config("skull_cadp", [*TINY, "total_decisions=2000", "prune_start=0.5"])
+    """Hard pruning after update 2 of 3 (its progress is 1/3): the checkpoint written then
+    carries it, so the resumed update 3 is collected pruned too."""
+    settings = ["total_decisions=2000", "prune_start=0.5", "prune_hard=0.3"]
+    cfg = load_config("skull_cadp", [*TINY, *settings])
     whole = train(cfg, tmp_path / "whole", progress=False)
-    train(cfg, tmp_path / "part", progress=False, stop_after=2)
+    part = train(cfg, tmp_path / "part", progress=False, stop_after=2)
+    assert part.actor.pruned
     resumed = train(cfg, tmp_path / "part", progress=False, resume=True)
     assert resumed.update == whole.update == cfg.num_updates == 3
+    assert whole.actor.pruned and resumed.actor.pruned
     assert_same_networks(whole, resumed)
 
 
