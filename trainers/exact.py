@@ -5,6 +5,12 @@ seat's observation, CTEDD's global policy the global state), OpenSpiel's best re
 information states does not apply directly: :func:`state_nash_conv` walks the duel's 36 deals x
 4,096 bid sequences with numpy, the policy asked once per deal for all sequences, and computes
 honest best responses (each reading its own die and the bids only).
+
+For policies over the local observation, :func:`policy_nash_conv` asks the policy once at each of
+the 24,576 information states and evaluates that table on the same tree
+(:func:`tabular_nash_conv`): the value of :func:`games.openspiel.nash_conv` (OpenSpiel's C++
+best response, equal to 1e-9, tested) in 0.1-0.2 s instead of 3.5 s. Training evaluations and
+``arena exploitability`` use it.
 """
 
 from __future__ import annotations
@@ -183,7 +189,11 @@ def state_nash_conv(policy: StateLogits) -> float:
     more than any honest one).
     """
     tree = duel_tree()
-    probs = duel_policy(policy, tree)
+    return joint_nash_conv(tree, duel_policy(policy, tree))
+
+
+def joint_nash_conv(tree: DuelTree, probs: np.ndarray) -> float:
+    """Exact NashConv of the probabilities ``[S, 6, 6, A]`` of every decision (both seats)."""
     value = float(on_policy_value(tree, probs)[0].mean())  # seat 0's; seat 1's is -value
     gains = best_response_value(tree, probs, 0) - value, best_response_value(tree, probs, 1) + value
     return float(sum(gains))
@@ -191,7 +201,7 @@ def state_nash_conv(policy: StateLogits) -> float:
 
 def joint_probs(tree: DuelTree, policy: np.ndarray) -> np.ndarray:
     """The probabilities of a tabular policy at every decision ``[S, 6, 6, A]`` (the axes of
-    :func:`trainers.exact.on_policy_value`: sequence, seat 0's die, seat 1's die, action)."""
+    :func:`on_policy_value`: sequence, seat 0's die, seat 1's die, action)."""
     seat0 = np.broadcast_to(policy[:, :, None, :], (*policy.shape[:2], DICE, policy.shape[2]))
     seat1 = np.broadcast_to(policy[:, None, :, :], seat0.shape)
     return np.where((tree.player == 0)[:, None, None, None], seat0, seat1)
@@ -199,11 +209,7 @@ def joint_probs(tree: DuelTree, policy: np.ndarray) -> np.ndarray:
 
 def tabular_nash_conv(tree: DuelTree, policy: np.ndarray) -> float:
     """Exact NashConv of a tabular policy ``[S, 6, A]`` (both seats play it)."""
-    probs = joint_probs(tree, policy)
-    value = float(on_policy_value(tree, probs)[0].mean())
-    gain0 = best_response_value(tree, probs, 0) - value
-    gain1 = best_response_value(tree, probs, 1) + value
-    return gain0 + gain1
+    return joint_nash_conv(tree, joint_probs(tree, policy))
 
 
 def policy_nash_conv(policy: PolicyFn) -> float:
