@@ -10,6 +10,7 @@ no process of the run survives it (normal end, SIGTERM, SIGKILL).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -81,11 +82,14 @@ def tournament(
 
 
 def exported(tmp_path: Path) -> list[dict[str, str]]:
-    """The games of tournament ``t``, through ``arena export``."""
-    args = [sys.executable, "-m", "arena.cli", "export", "--tournament", "t"]
-    proc = run_arena(tmp_path, [*args, "--db", str(tmp_path / "l.db")])
-    assert proc.returncode == 0, proc.stderr
-    return list(csv.DictReader(io.StringIO(proc.stdout)))
+    """The games of tournament ``t``, through ``arena export`` (the CLI's ``main``, here)."""
+    from arena.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["export", "--tournament", "t", "--db", str(tmp_path / "l.db")])
+    assert code == 0
+    return list(csv.DictReader(io.StringIO(out.getvalue())))
 
 
 def score(out: dict, agent: str) -> float:
