@@ -129,19 +129,19 @@ def test_the_budget_is_met_exactly_or_the_rounding_is_printed(tmp_path, capsys):
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_before_the_first_checkpoint_saves_one_and_the_run_resumes(tmp_path, capsys, sig):
     out = tmp_path / "run"
-    argv = train_argv(out, "total_decisions=2560", "checkpoint_every=1000")  # 40 updates
+    argv = train_argv(out, "total_decisions=6400", "checkpoint_every=1000")  # 100 updates
     proc = start_training(argv, out)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 128 + sig, err
     stopped = load_checkpoint(out)["update"]
-    assert 1 <= stopped < 40  # no periodic checkpoint before update 1000
-    assert f"stopped after update {stopped} of 40" in err and f"--resume {out}" in err
+    assert 1 <= stopped < 100  # no periodic checkpoint before update 1000
+    assert f"stopped after update {stopped} of 100" in err and f"--resume {out}" in err
     assert not (out / "agent").exists()
     assert main(["train", "--resume", str(out), "--quiet"]) == 0
-    assert load_checkpoint(out)["update"] == 40 and (out / "agent" / "agent.json").exists()
+    assert load_checkpoint(out)["update"] == 100 and (out / "agent" / "agent.json").exists()
     columns = metrics_columns(out)
-    assert columns["update"] == [str(u) for u in range(1, 41)]  # integers across the resume
+    assert columns["update"] == [str(u) for u in range(1, 101)]  # integers across the resume
     for key, cells in columns.items():  # every column keeps one type: ints stay ints
         kinds = {cell.lstrip("-").isdigit() for cell in cells}
         assert len(kinds) == 1, (key, cells)
