@@ -25,6 +25,7 @@ import importlib.util
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +151,7 @@ def _busy_jiffies() -> tuple[int, int] | None:
     return sum(fields) - idle, sum(fields)
 
 
-def measured(rate_fn, *args) -> tuple[float, float | None]:
+def measured(rate_fn: Callable[..., float], *args: Any) -> tuple[float, float | None]:
     """``rate_fn(*args)`` and the share of the machine's CPU time busy meanwhile (any process:
     the referee, workers, agent hosts, Ray's daemons), or None where it cannot be read."""
     before = _busy_jiffies()
