@@ -189,7 +189,6 @@ def _play(
         move_timeout=move_timeout,
     )
     referee = Referee(config, options, log, out=out)
-    statuses: dict[str, int | None] = {}
     try:
         rows = referee.play(config.schedule())
     finally:

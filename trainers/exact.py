@@ -119,9 +119,9 @@ def duel_tree() -> DuelTree:
 
 def duel_policy(policy: StateLogits, tree: DuelTree) -> np.ndarray:
     """``policy``'s probabilities at every decision ``[S, 6, 6, A]`` (zero where illegal)."""
-    out = np.zeros((len(tree.seqs), 6, 6, tree.legal.shape[1]))
+    out = np.zeros((len(tree.seqs), DICE, DICE, tree.legal.shape[1]))
     mask = torch.from_numpy(tree.legal)
-    for d0, d1 in np.ndindex(6, 6):
+    for d0, d1 in np.ndindex(DICE, DICE):
         with torch.no_grad():
             logits = policy(deal_states((d0, d1), tree.seqs))
             out[:, d0, d1] = masked_log_softmax(logits, mask).double().exp().numpy()
@@ -132,7 +132,7 @@ def _action_values(
     tree: DuelTree, values: np.ndarray, rows: np.ndarray, liar: np.ndarray
 ) -> np.ndarray:
     """``Q [rows, A, 6, 6]`` from the children's ``values`` and the liar returns ``liar``."""
-    q = np.zeros((len(rows), tree.legal.shape[1], 6, 6))
+    q = np.zeros((len(rows), tree.legal.shape[1], DICE, DICE))
     kids = tree.child[rows]
     for b in range(kids.shape[1]):
         has = kids[:, b] >= 0
@@ -143,7 +143,7 @@ def _action_values(
 
 def on_policy_value(tree: DuelTree, probs: np.ndarray) -> np.ndarray:
     """Seat 0's expected return from every decision under ``probs`` ``[S, 6, 6]``."""
-    values = np.zeros((len(tree.seqs), 6, 6))
+    values = np.zeros((len(tree.seqs), DICE, DICE))
     for last in range(tree.child.shape[1] - 1, -2, -1):  # children have a later last bid
         rows = np.flatnonzero(tree.last == last)
         q = _action_values(tree, values, rows, tree.liar_value)
@@ -156,12 +156,12 @@ def best_response_value(tree: DuelTree, probs: np.ndarray, seat: int) -> float:
     die and the bids) to ``probs`` played by the other seat."""
     probs = probs if seat == 0 else probs.transpose(0, 2, 1, 3)  # axes: (own die, other die)
     liar = tree.liar_value if seat == 0 else -tree.liar_value.transpose(0, 2, 1)
-    reach = np.ones((len(tree.seqs), 6, 6))  # the other seat's reach probability
+    reach = np.ones((len(tree.seqs), DICE, DICE))  # the other seat's reach probability
     for k in range(1, len(tree.seqs)):
         up = tree.parent[k]
         own = tree.player[up] == seat
         reach[k] = reach[up] * (1.0 if own else probs[up, :, :, tree.last[k]])
-    values = np.zeros((len(tree.seqs), 6, 6))
+    values = np.zeros((len(tree.seqs), DICE, DICE))
     for last in range(tree.child.shape[1] - 1, -2, -1):
         rows = np.flatnonzero(tree.last == last)
         q = _action_values(tree, values, rows, liar)
