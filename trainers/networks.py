@@ -139,9 +139,21 @@ class AdviceActor(nn.Module):
     def centralized(
         self, views: torch.Tensor, alive: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """CADP(C): ``(logits [B, A], log c_0j [B, H, P])``."""
+        """CADP(C): ``(logits [B, A], log c_0j [B, H, P])``.
+
+        Once pruned, ``c_00 = 1`` and every other ``c_0j = 0`` whatever the queries and keys
+        say, so the advice is ``v_0`` and this is CADP(D) on the acting seat's view: computed
+        as such, without the attention (the same logits and gradients, a third of the time)."""
+        if self.pruned:
+            return self.decentralized(views[:, 0]), self.pruned_confidence(*views.shape[:2])
         log_c = self.confidence(views, alive)
         return self.logits(views[:, 0], self.advice(views, log_c)), log_c
+
+    def pruned_confidence(self, rows: int, seats: int) -> torch.Tensor:
+        """``log c_0j`` once pruned ``[rows, H, seats]``: 0 for the acting seat, -inf else."""
+        log_c = torch.full((rows, self.heads, seats), -torch.inf)
+        log_c[:, :, 0] = 0.0
+        return log_c
 
     def forward(self, views: torch.Tensor, alive: torch.Tensor) -> torch.Tensor:
         """CADP(C)'s logits ``[B, A]`` (what plays at collection)."""

@@ -15,6 +15,7 @@ Importable pieces: :func:`policy_losses`, :func:`magnet_kl`, :func:`actor_object
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -169,37 +170,108 @@ def ppo_update(
 ) -> dict[str, float]:
     """Run the PPO epochs on ``batch``; return the mean of each metric.
 
+    The actor's and the critic's losses share no parameter and no input that the update
+    changes (the advantages are fixed before it), so their epochs are two independent jobs
+    over the same minibatches. With two or more torch threads they run at once, each on its
+    own thread with half of them (:func:`_side_by_side`): one core each on the reference
+    machine, instead of both cores meeting at every operator, which is the same result (each
+    network's steps are those of a sequential update) 1.3x faster (``bench/train.py``).
+
     Args:
         actor_fn: the logits (and extra actor loss) of a minibatch, from ``models.actor``.
         models: the networks trained and their optimizers.
         batch: the samples of this update.
         settings: the knobs of this update.
     """
-    actor_params = list(models.actor.parameters())
-    critic = models.critic
-    sums: dict[str, float] = {}
-    count = 0
-    for _ in range(settings.epochs):
-        order = torch.randperm(len(batch.action), generator=models.generator)
-        for rows in order.chunk(settings.minibatches):
-            mb = _minibatch(batch, rows)
-            logits, extra = actor_fn(mb)
-            losses = policy_losses(logits, mb, settings)
-            actor_loss = actor_objective(losses, settings, extra)
-            values = critic_values(critic, mb, models.use_global)
-            value_loss = 0.5 * (values - mb.returns).pow(2).mean()
-            if not bool(torch.isfinite(actor_loss + value_loss)):
-                check_finite({**losses, "extra_loss": extra, "value_loss": value_loss})
-            _step(models.actor_opt, actor_loss, actor_params, settings.max_grad_norm)
-            critic_loss = settings.value_coef * value_loss
-            _step(models.critic_opt, critic_loss, critic.parameters(), settings.max_grad_norm)
-            losses.update(value_loss=value_loss, extra_loss=extra)
-            for key, value in losses.items():
-                sums[key] = sums.get(key, 0.0) + float(torch.as_tensor(value).detach())
-            count += 1
-    metrics = {k: v / count for k, v in sums.items()}
-    metrics["explained_variance"] = explained_variance(critic, batch, models.use_global)
+    minibatches = _minibatch_rows(len(batch.action), settings, models.generator)
+    actor_sums, critic_sums = _side_by_side(
+        lambda: _actor_epochs(actor_fn, models, batch, settings, minibatches),
+        lambda: _critic_epochs(models, batch, settings, minibatches),
+    )
+    metrics = {k: v / len(minibatches) for k, v in {**actor_sums, **critic_sums}.items()}
+    metrics["explained_variance"] = explained_variance(models.critic, batch, models.use_global)
     return metrics
+
+
+def _minibatch_rows(
+    n: int, settings: PPOSettings, generator: torch.Generator
+) -> list[torch.Tensor | None]:
+    """The rows of each minibatch of every epoch, in order (None: the whole batch, when an
+    epoch is one minibatch: its mean loss does not depend on the order of the samples)."""
+    if settings.minibatches == 1:
+        return [None] * settings.epochs
+    orders = [torch.randperm(n, generator=generator) for _ in range(settings.epochs)]
+    return [rows for order in orders for rows in order.chunk(settings.minibatches)]
+
+
+def _actor_epochs(
+    actor_fn: ActorFn,
+    models: PPOModels,
+    batch: PPOBatch,
+    settings: PPOSettings,
+    minibatches: list[torch.Tensor | None],
+) -> dict[str, float]:
+    """The actor's steps over ``minibatches``; the sum of each of its metrics."""
+    params = list(models.actor.parameters())
+    sums: dict[str, float] = {}
+    for rows in minibatches:
+        mb = batch if rows is None else _minibatch(batch, rows)
+        logits, extra = actor_fn(mb)
+        losses = policy_losses(logits, mb, settings)
+        loss = actor_objective(losses, settings, extra)
+        if not bool(torch.isfinite(loss)):
+            check_finite({**losses, "extra_loss": extra})
+        _step(models.actor_opt, loss, params, settings.max_grad_norm)
+        losses["extra_loss"] = extra
+        _accumulate(sums, losses)
+    return sums
+
+
+def _critic_epochs(
+    models: PPOModels,
+    batch: PPOBatch,
+    settings: PPOSettings,
+    minibatches: list[torch.Tensor | None],
+) -> dict[str, float]:
+    """The critic's steps over ``minibatches``; the sum of its value loss."""
+    params = list(models.critic.parameters())
+    sums: dict[str, float] = {}
+    for rows in minibatches:
+        mb = batch if rows is None else _minibatch(batch, rows)
+        values = critic_values(models.critic, mb, models.use_global)
+        value_loss = 0.5 * (values - mb.returns).pow(2).mean()
+        if not bool(torch.isfinite(value_loss)):
+            check_finite({"value_loss": value_loss})
+        _step(models.critic_opt, settings.value_coef * value_loss, params, settings.max_grad_norm)
+        _accumulate(sums, {"value_loss": value_loss})
+    return sums
+
+
+def _accumulate(sums: dict[str, float], values: dict[str, torch.Tensor]) -> None:
+    for key, value in values.items():
+        sums[key] = sums.get(key, 0.0) + float(torch.as_tensor(value).detach())
+
+
+def _side_by_side(
+    first: Callable[[], dict[str, float]], second: Callable[[], dict[str, float]]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Both jobs' results: one after the other on one torch thread, else at once, each on its
+    own Python thread with half of the torch threads (the operators release the GIL)."""
+    threads = torch.get_num_threads()
+    if threads < 2:
+        return first(), second()
+
+    def halved(job: Callable[[], dict[str, float]]) -> dict[str, float]:
+        torch.set_num_threads(threads // 2)
+        return job()
+
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            other = pool.submit(halved, second)
+            mine = halved(first)
+            return mine, other.result()
+    finally:
+        torch.set_num_threads(threads)
 
 
 @torch.no_grad()

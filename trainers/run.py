@@ -92,8 +92,8 @@ def build_run(cfg: TrainConfig, method: Method) -> Run:
         game=game,
         actor=actor,
         critic=critic,
-        actor_opt=torch.optim.Adam(actor.parameters(), lr=cfg.lr, eps=1e-5),
-        critic_opt=torch.optim.Adam(critic.parameters(), lr=cfg.critic_lr, eps=1e-5),
+        actor_opt=torch.optim.Adam(actor.parameters(), lr=cfg.lr, eps=1e-5, fused=True),
+        critic_opt=torch.optim.Adam(critic.parameters(), lr=cfg.critic_lr, eps=1e-5, fused=True),
         games=SelfPlayGames(
             game, cfg.num_envs, np.random.default_rng(cfg.seed), cfg.engine, cfg.opponent_agents
         ),

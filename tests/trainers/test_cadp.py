@@ -144,7 +144,12 @@ def test_hard_pruning_makes_cadp_c_exactly_cadp_d():
         saved = {k: v.clone() for k, v in actor.state_dict().items() if k != "pruned"}
         actor.prune()
         after, log_c = actor.centralized(views, alive)
+        # Computed as CADP(D) once pruned; the attention, which masks the other seats, agrees.
+        masked = actor.confidence(views, alive)
+        attended = actor.logits(views[:, 0], actor.advice(views, masked))
     torch.testing.assert_close(after, own, rtol=0, atol=1e-6)
+    torch.testing.assert_close(attended, own, rtol=0, atol=1e-6)
+    torch.testing.assert_close(masked.exp(), log_c.exp(), rtol=0, atol=0)
     assert float(prune_loss(log_c)) == 0.0
     pruned = {k: v.clone() for k, v in actor.state_dict().items()}
     actor.load_state_dict(saved)  # weights saved before hard pruning existed: not pruned

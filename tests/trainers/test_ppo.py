@@ -96,7 +96,9 @@ def _todays_update(actor, critic, batch, settings) -> None:
     critic_opt = torch.optim.Adam(critic.parameters(), lr=1e-2)
     generator = torch.Generator().manual_seed(3)
     for _ in range(settings.epochs):
-        for rows in torch.randperm(len(batch.action), generator=generator).chunk(2):
+        for rows in torch.randperm(len(batch.action), generator=generator).chunk(
+            settings.minibatches
+        ):
             mb = PPOBatch(**{k: v[rows] for k, v in batch.__dict__.items() if v is not None})
             losses = policy_losses(actor(mb.obs), mb, settings)
             actor_loss = losses["pg_loss"] - 0.01 * losses["entropy"]
@@ -151,3 +153,43 @@ def test_a_non_finite_loss_stops_the_update_naming_it_before_any_step():
         _update(actor, critic, batch, settings)
     assert info.value.name == "pg_loss"
     assert all(torch.equal(a, b) for a, b in zip(weights, _weights(actor), strict=True))
+
+
+def _update_on(threads: int, minibatches: int, seed: int) -> tuple[list[torch.Tensor], float]:
+    """The weights after an update of a 64-wide problem on ``threads`` torch threads."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        torch.manual_seed(seed)
+        actor = nn.Sequential(nn.Linear(4, 64), nn.ReLU(), nn.Linear(64, 3))
+        critic = nn.Sequential(nn.Linear(4, 64), nn.ReLU(), nn.Linear(64, 1))
+        _, _, batch = _problem(seed)
+        settings = PPOSettings(**{**SETTINGS.__dict__, "minibatches": minibatches})
+        metrics = _update(actor, critic, batch, settings)
+        assert torch.get_num_threads() == threads  # given back after the side-by-side jobs
+        return _weights(actor) + _weights(critic), metrics["value_loss"]
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_the_actor_and_critic_side_by_side_make_the_sequential_update_exactly(monkeypatch):
+    # Two torch threads: the actor's and the critic's epochs run at once, one thread each.
+    monkeypatch.undo()  # the real torch.set_num_threads (tests/conftest.py makes it a no-op)
+    sequential, loss_1 = _update_on(1, 2, seed=4)
+    side_by_side, loss_2 = _update_on(2, 2, seed=4)
+    assert all(torch.equal(a, b) for a, b in zip(sequential, side_by_side, strict=True))
+    assert loss_1 == loss_2
+
+
+def test_one_minibatch_an_epoch_is_the_whole_batch_in_any_order():
+    # With one minibatch the samples are not shuffled (the mean loss is the same), so the
+    # update equals a shuffled one up to the order of the float sums.
+    torch.manual_seed(5)
+    actor, critic, batch = _problem(5)
+    todays = copy.deepcopy(actor), copy.deepcopy(critic)
+    settings = PPOSettings(**{**SETTINGS.__dict__, "minibatches": 1})
+    _todays_update(*todays, batch, settings)
+    _update(actor, critic, batch, settings)
+    ours = _weights(actor) + _weights(critic)
+    theirs = _weights(todays[0]) + _weights(todays[1])
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(ours, theirs, strict=True))
