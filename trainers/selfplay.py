@@ -154,15 +154,28 @@ class SelfPlayGames:
     def fixed_moves(
         self, action: np.ndarray, seen: dict[str, np.ndarray], learner: np.ndarray, mix: Opponents
     ) -> None:
-        """Replace, in place, the sampled moves of seats played by fixed agents."""
+        """Replace, in place, the sampled moves of seats played by fixed agents.
+
+        Agents that offer a ``batch_policy`` (the Liar's Dice heuristic) get one call for all
+        their games, then ``choose`` each move with their own generator: the same moves as
+        ``act`` one game at a time."""
         seats = seen["seat"]
+        groups: dict[str, list[int]] = {}
         for e in np.flatnonzero(~learner & (self.opponent <= -2)):
-            spec = mix.agents[-2 - int(self.opponent[e])]
-            agent = self.fixed[(int(e), int(seats[e]), spec)]
-            obs = self.agent_observation(
-                int(e), int(seats[e]), seen["obs"][e], seen["mask"][e], agent
-            )
-            action[e] = int(agent.act(obs))
+            groups.setdefault(mix.agents[-2 - int(self.opponent[e])], []).append(int(e))
+        for spec, rows in groups.items():
+            agents = [self.fixed[(e, int(seats[e]), spec)] for e in rows]
+            batch_policy = getattr(agents[0], "batch_policy", None)
+            if batch_policy is not None:
+                probs = batch_policy(seen["obs"][rows], seen["mask"][rows].astype(np.int8))
+                for e, agent, row in zip(rows, agents, probs, strict=True):
+                    action[e] = agent.choose(row)
+                continue
+            for e, agent in zip(rows, agents, strict=True):
+                obs = self.agent_observation(
+                    e, int(seats[e]), seen["obs"][e], seen["mask"][e], agent
+                )
+                action[e] = int(agent.act(obs))
 
     # -- the games -------------------------------------------------------------------------
     def seats(self) -> np.ndarray:

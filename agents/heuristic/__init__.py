@@ -63,8 +63,19 @@ class HeuristicAgent(BaseAgent):
             raise RuntimeError("HeuristicAgent.policy called before reset(game, seat, seed)")
         return self.strategy.policy(obs)
 
+    @property
+    def batch_policy(self) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
+        """The strategy's policy of many observations at once (``(tensors [B, obs_dim], masks
+        [B, A]) -> [B, A]``, the same numbers as :meth:`policy`), where it has one (Liar's Dice);
+        the trainer's fixed opponents use it with :meth:`choose`."""
+        return getattr(self.strategy, "policies", None)
+
     def act(self, obs: Observation) -> int:
-        probs = self.policy(obs)
+        return self.choose(self.policy(obs))
+
+    def choose(self, probs: np.ndarray) -> int:
+        """The move :meth:`act` makes from its policy ``probs`` (drawn with this agent's
+        generator unless one move is certain)."""
         best = int(np.argmax(probs))
         if probs[best] >= 1.0:
             return best

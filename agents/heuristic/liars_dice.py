@@ -120,12 +120,13 @@ class LiarsDiceStrategy:
         return DiceView(own.astype(np.int64), in_play, current)
 
     def own_matches(self, own_counts: np.ndarray) -> np.ndarray:
-        """Per face, how many own dice count for a bid on it (wild dice included)."""
+        """Per face, how many own dice count for a bid on it (wild dice included); ``own_counts``
+        is one row ``[sides]`` or a batch ``[B, sides]``."""
         wild = self.game.wild_face
         if not wild:
             return own_counts
-        matches = own_counts + own_counts[wild - 1]
-        matches[wild - 1] = own_counts[wild - 1]
+        matches = own_counts + own_counts[..., wild - 1 : wild]
+        matches[..., wild - 1] = own_counts[..., wild - 1]
         return matches
 
     def stand_probabilities(self, view: DiceView) -> np.ndarray:
@@ -191,4 +192,102 @@ class LiarsDiceStrategy:
             pick = int(candidates[np.argmax(probs[candidates])])
             out[main] -= self.bluff
             out[pick] += self.bluff
+        return out
+
+    # -- many observations at once (the trainer's fixed opponents) -----------------------
+    def policies(self, tensors: np.ndarray, masks: np.ndarray) -> np.ndarray:
+        """:meth:`policy` of many observations at once, the same numbers (a test compares
+        them bit for bit); about 20x faster a row than one call each on a batch of 512.
+
+        Args:
+            tensors: local observation tensors ``[B, obs_dim]``.
+            masks: their legal masks ``[B, num_distinct_actions]``.
+
+        Returns:
+            ``[B, num_distinct_actions]`` probabilities, zero on illegal actions.
+        """
+        liar = self.game.liar
+        own, in_play, current = self._decode_rows(tensors)
+        matches = self.own_matches(own)
+        probs = self._stand_rows(matches, in_play - own.sum(axis=1))
+        legal = masks[:, :liar].astype(bool)
+        out = np.zeros((len(tensors), self.game.num_distinct_actions))
+        out[~legal.any(axis=1), liar] = 1.0
+        opening = legal.any(axis=1) & (current < 0)
+        answering = legal.any(axis=1) & (current >= 0)
+        if opening.any():
+            out[opening, :liar] = self._opening_rows(
+                probs[opening], legal[opening], matches[opening]
+            )
+        if answering.any():
+            out[answering] = self._answer_rows(
+                probs[answering], legal[answering], current[answering]
+            )
+        out *= masks
+        return out / out.sum(axis=1, keepdims=True)
+
+    def _decode_rows(self, tensors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Own dice per face ``[B, sides]``, dice in play ``[B]`` and the standing bid ``[B]``
+        (-1 before the first) of each row of ``tensors``."""
+        game, sl = self.game, self.slices
+        rows = len(tensors)
+        own = tensors[:, sl["own_dice"]].reshape(rows, game.sides, game.dice).sum(axis=2)
+        in_play = tensors[:, sl["dice_counts"]].sum(axis=1).astype(np.int64)
+        bids = tensors[:, sl["bids"]].reshape(rows, game.liar, game.num_players).any(axis=2)
+        last = game.liar - 1 - np.argmax(bids[:, ::-1], axis=1)
+        return own.astype(np.int64), in_play, np.where(bids.any(axis=1), last, -1)
+
+    def _stand_rows(self, matches: np.ndarray, unknown: np.ndarray | int) -> np.ndarray:
+        """``[B, liar]``: each bid's standing probability, given the own matches per face
+        ``[B, sides]`` and the unseen dice ``[B]``."""
+        need = np.clip(self.quantity - matches[:, self.face_index], 0, self.tails.shape[2] - 1)
+        unseen = np.broadcast_to(np.asarray(unknown), (len(matches),))
+        return self.tails[self.tail_index, unseen[:, None], need]
+
+    def _opening_rows(
+        self, probs: np.ndarray, legal: np.ndarray, matches: np.ndarray
+    ) -> np.ndarray:
+        """Each row's :meth:`_opening`."""
+        support = matches[:, self.face_index]
+        plausible = legal & (probs >= self.open_threshold)
+        best = np.where(legal, probs, -np.inf).max(axis=1, keepdims=True)
+        fallback = legal & (probs >= best - self.certain_margin)
+        plausible = np.where(plausible.any(axis=1, keepdims=True), plausible, fallback)
+        key = np.where(plausible, self.quantity * 1000 + support * 10 + self.face_index, -1)
+        main = np.argmax(key, axis=1)
+        floor = np.full(len(probs), self.open_threshold - 0.2)
+        return self._with_bluff_rows(main, probs, legal, floor)
+
+    def _answer_rows(self, probs: np.ndarray, legal: np.ndarray, current: np.ndarray) -> np.ndarray:
+        """Each row's :meth:`_answer` (``current``: each row's standing bid)."""
+        rows = np.arange(len(probs))
+        out = np.zeros((len(probs), self.game.num_distinct_actions))
+        best_raise = np.where(legal, probs, -np.inf).max(axis=1)
+        margin = (1.0 - probs[rows, current]) - best_raise
+        exponent = -np.clip(margin / self.temperature, -50.0, 50.0)
+        call = 1.0 / (1.0 + np.array([math.exp(x) for x in exponent]))  # math's exp, as always
+        out[:, self.game.liar] = call
+        out[:, : self.game.liar] = (1.0 - call)[:, None] * self._raise_rows(probs, legal)
+        return out
+
+    def _raise_rows(self, probs: np.ndarray, legal: np.ndarray) -> np.ndarray:
+        """Each row's :meth:`_raise`."""
+        best = np.where(legal, probs, -np.inf).max(axis=1)
+        plausible = legal & (probs >= best[:, None] - self.certain_margin)
+        main = self.game.liar - 1 - np.argmax(plausible[:, ::-1], axis=1)
+        return self._with_bluff_rows(main, probs, legal, 0.5 * best)
+
+    def _with_bluff_rows(
+        self, main: np.ndarray, probs: np.ndarray, legal: np.ndarray, floor: np.ndarray
+    ) -> np.ndarray:
+        """Each row's :meth:`_with_bluff` (``main`` and ``floor``: one per row)."""
+        rows = np.arange(len(probs))
+        out = np.zeros((len(probs), self.game.liar))
+        out[rows, main] = 1.0
+        other = legal & (self.face_index != self.face_index[main][:, None])
+        other &= probs >= floor[:, None]
+        bluffing = other.any(axis=1) & (self.bluff > 0.0)
+        pick = np.argmax(np.where(other, probs, -np.inf), axis=1)
+        out[rows[bluffing], main[bluffing]] -= self.bluff
+        out[rows[bluffing], pick[bluffing]] += self.bluff
         return out

@@ -123,6 +123,24 @@ def test_same_seed_same_actions(name: str, params: dict[str, Any]):
     assert [agent.act(o) for o in observations] == [again.act(o) for o in observations]
 
 
+@pytest.mark.parametrize("params", LIARS_DICE_CONFIGS)
+def test_liars_dice_batch_policy_is_the_policy_bit_for_bit(params: dict[str, Any]):
+    # What the trainer's fixed opponents use: one call for many games, then choose().
+    game = games.make("liars_dice", **params)
+    observations = decision_observations(game, 400, seed=13)
+    agent = _agent(game, 0)
+    batch = agent.batch_policy(
+        np.stack([o.tensor for o in observations]), np.stack([o.legal_mask for o in observations])
+    )
+    one_by_one = np.stack([_agent(game, o.player).policy(o) for o in observations])
+    np.testing.assert_array_equal(batch, one_by_one)
+    assert (batch.max(axis=1) < 1.0).sum() > 50  # mixed policies (bluffs, close calls) too
+    assert (batch[:, game.liar] == 1.0).any()  # and rows where only Liar is legal
+    chosen, acted = _agent(game, 0, seed=4), _agent(game, 0, seed=4)
+    assert [chosen.choose(row) for row in batch] == [acted.act(o) for o in observations]
+    assert _agent(games.make("skull"), 0).batch_policy is None  # Skull's has none
+
+
 # -- legal play over many configurations ------------------------------------------------------
 @pytest.mark.parametrize(("name", "params"), CONFIGS)
 def test_plays_legal_games_against_random(name: str, params: dict[str, Any]):

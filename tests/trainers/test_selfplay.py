@@ -12,6 +12,7 @@ import pytest
 import torch
 
 import games
+from agents.heuristic import HeuristicAgent
 from agents.random import RandomAgent
 from games.liars_dice.batched import LiarsDiceBatch
 from tests.trainers.helpers import uniform_actor
@@ -102,6 +103,24 @@ def test_batched_games_resume_exactly_from_a_checkpoint():
     b = collect(again, uniform_actor(game), value_fn, [], 30, mix)
     for field in ("obs", "state", "mask", "action", "seat", "done", "returns"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+
+
+def test_heuristic_opponents_move_alike_one_game_at_a_time_or_all_at_once(monkeypatch):
+    # The heuristic offers a batch policy for Liar's Dice; without it, act() one game at a time.
+    game = games.make("liars_dice", players=3, dice=3)
+    mix = Opponents(agents=("heuristic",), agent_prob=0.8)
+    value_fn = ValueFn(Critic(game.state_shape[0], 3, (8,)), use_global=True)
+
+    def collected():
+        games_ = SelfPlayGames(game, 16, np.random.default_rng(5), "batched", ("heuristic",))
+        return collect(games_, uniform_actor(game), value_fn, [], 40, mix)
+
+    batched = collected()
+    monkeypatch.setattr(HeuristicAgent, "batch_policy", None)
+    one_by_one = collected()
+    np.testing.assert_array_equal(batched.action, one_by_one.action)
+    np.testing.assert_array_equal(batched.returns, one_by_one.returns)
+    assert (~batched.learner).sum() > 100  # the opponents moved
 
 
 class _Reader(RandomAgent):
