@@ -159,6 +159,11 @@ class TrainConfig:
     ctedd_global_fraction: Annotated[float, Field(strict=True, gt=0, lt=1)] = 0.5
     """Fraction of the updates (and so of the decisions) that train the global policy by PPO;
     the rest are the global policy's play from which the local actor is distilled."""
+    ctedd_local_fraction: Annotated[float, Field(strict=True, ge=0, lt=1)] = 0.0
+    """Fraction of the updates, at the end, in which the distilled local actor plays and is
+    trained by self-play PPO from the distillation's result, with the global critic (our
+    addition, like CADP's ``prune_hard``; 0: the paper's two phases). The distillation keeps
+    the updates between the two phases, at least one."""
     ctedd_global_hidden: Hidden = (256, 256)
     """Hidden layer sizes of CTEDD's global policy (training only)."""
     distill_loss: Literal["mse", "kl"] = "mse"
@@ -205,7 +210,9 @@ class TrainConfig:
     evaluation column (e.g. ``win_vs_heuristic``; ``nash_conv`` is minimised)."""
     threads: Count = 2
     """torch threads of the network calls and the update (2: both cores of the reference
-    machine, 1.3-1.5x faster than 1; a run is reproducible with the same number of threads)."""
+    machine). With 2 or more, the actor's and the critic's PPO epochs run side by side on half
+    of them each (``trainers.ppo.ppo_update``): the duel's training 1.5x the speed of 1 thread.
+    A run is reproducible with the same number of threads."""
 
     def __post_init__(self) -> None:
         """Checks across fields (:func:`~trainers.config_fields.check_across_fields`); the game's

@@ -57,6 +57,12 @@ def check_across_fields(cfg: TrainConfig) -> games.Game:
             f"pool_prob + opponent_agent_prob must not exceed 1, got {cfg.pool_prob} + "
             f"{cfg.opponent_agent_prob}"
         )
+    if cfg.ctedd_global_fraction + cfg.ctedd_local_fraction >= 1.0:
+        raise ValueError(
+            "ctedd_global_fraction + ctedd_local_fraction must be below 1 (the distillation "
+            f"between them needs updates), got {cfg.ctedd_global_fraction} + "
+            f"{cfg.ctedd_local_fraction}"
+        )
     if cfg.opponent_agent_prob > 0 and not cfg.opponent_agents:
         raise ValueError("opponent_agent_prob > 0 needs opponent_agents (agent specs)")
     from agents.base import check_agent

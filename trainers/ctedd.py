@@ -14,6 +14,12 @@ Two consecutive phases over one budget (``ctedd_global_fraction`` of the updates
    ``distill_batch`` samples, minimising ``L_D`` (eq. 2: the squared distance between the two
    distributions; ``distill_loss = "kl"`` for ``KL(global || local)``).
 
+3. **Local phase** (optional, ``ctedd_local_fraction`` of the updates at the end; our addition,
+   like CADP's hard pruning): the distilled local actor plays and is trained by self-play PPO
+   with the global critic, starting from the distillation's result. Where the global policy
+   reads hidden information (the duel: the opponent's die), the distilled actor can only
+   average it over what it cannot see, which is no equilibrium; this phase lets PPO correct it.
+
 The local actor is what ships. It reads its own observation only: the paper's message channel
 between local policies is left out, because in these games players may not talk.
 """
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
@@ -40,6 +47,7 @@ from trainers.ppo import ActorFn, PPOBatch
 from trainers.rollout import Batch, masked_log_softmax
 from trainers.run import Run
 from trainers.schedules import LearningRates
+from trainers.update import ppo_learn
 
 
 class CTEDDActors(nn.Module):
@@ -50,9 +58,12 @@ class CTEDDActors(nn.Module):
         self.global_policy = global_policy
         self.local = local
 
-    def forward(self, state: torch.Tensor, seat: torch.Tensor) -> torch.Tensor:
-        """The global policy's logits ``[B, A]`` (collection uses ``inputs="global"``)."""
-        return self.global_policy(state, seat)
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        """Logits ``[B, A]``: the global policy's from ``(state, seat)`` (collection with
+        ``inputs="global"``), the local actor's from ``(obs,)`` (the local phase)."""
+        if len(inputs) == 1:
+            return self.local(inputs[0])
+        return self.global_policy(*inputs)
 
 
 def global_updates(cfg: TrainConfig) -> int:
@@ -62,13 +73,26 @@ def global_updates(cfg: TrainConfig) -> int:
     return min(max(1, round(cfg.ctedd_global_fraction * total)), max(1, total - 1))
 
 
-def phase_of(cfg: TrainConfig, update: int) -> tuple[bool, float]:
-    """Whether update ``update`` belongs to the global phase, and the progress (0 -> 1)
-    within its phase (the schedules anneal over each phase separately)."""
-    split = global_updates(cfg)
+def local_updates(cfg: TrainConfig) -> int:
+    """Updates of the local phase at the end: ``ctedd_local_fraction`` of them, leaving at
+    least one to the distillation."""
+    room = cfg.num_updates - global_updates(cfg) - 1
+    return max(0, min(round(cfg.ctedd_local_fraction * cfg.num_updates), room))
+
+
+Phase = Literal["global", "distill", "local"]
+
+
+def phase_of(cfg: TrainConfig, update: int) -> tuple[Phase, float]:
+    """The phase of update ``update`` and the progress (0 -> 1) within it (the schedules
+    anneal over each phase separately)."""
+    split, local = global_updates(cfg), local_updates(cfg)
+    distill_end = cfg.num_updates - local
     if update < split:
-        return True, update / split
-    return False, (update - split) / max(1, cfg.num_updates - split)
+        return "global", update / split
+    if update < distill_end:
+        return "distill", (update - split) / max(1, distill_end - split)
+    return "local", (update - distill_end) / max(1, local)
 
 
 @dataclass
@@ -165,6 +189,10 @@ class CTEDD(Method):
         glob = GlobalPolicy(game.state_shape[0], players, actions, cfg.ctedd_global_hidden)
         return CTEDDActors(glob, local)
 
+    def inputs(self, cfg: TrainConfig, update: int) -> str:
+        """The global policy plays (``global``), the local actor in the local phase (``obs``)."""
+        return "obs" if phase_of(cfg, update)[0] == "local" else "global"
+
     def actor_fn(self, actor: nn.Module, batch: Batch, progress: float) -> ActorFn:
         """The global policy's logits of each sample, from its global state and seat."""
         state = torch.from_numpy(batch.state.reshape(-1, batch.state.shape[-1]))
@@ -178,24 +206,30 @@ class CTEDD(Method):
 
     def learning_rates(self, cfg: TrainConfig, update: int) -> LearningRates:
         """``lr`` and ``critic_lr`` annealed over the global phase; then ``distill_lr``
-        annealed over the distillation, with the critic still (rate 0)."""
-        global_phase, progress = phase_of(cfg, update)
-        if global_phase:
-            return LearningRates.annealed(cfg, progress, cfg.lr, cfg.critic_lr)
-        return LearningRates.annealed(cfg, progress, cfg.distill_lr, 0.0)
+        annealed over the distillation, with the critic still (rate 0); then ``lr`` and
+        ``critic_lr`` again, annealed over the local phase."""
+        phase, progress = phase_of(cfg, update)
+        if phase == "distill":
+            return LearningRates.annealed(cfg, progress, cfg.distill_lr, 0.0)
+        return LearningRates.annealed(cfg, progress, cfg.lr, cfg.critic_lr)
 
     def learn(self, run: Run, batch: Batch, progress: float) -> dict[str, float]:
-        """PPO on the global policy in the global phase, then distillation of the local actor.
+        """PPO on the global policy in the global phase, then distillation of the local
+        actor, then (local phase) PPO on the local actor.
 
         ``progress`` is not read: the entropy bonus anneals over each phase separately
         (:func:`phase_of`), as the learning rates do; the magnet term (``magnet_coef``)
-        regularises the global policy's PPO.
+        regularises the PPO of the phase's policy.
         """
-        global_phase, phase = phase_of(run.cfg, run.update)
-        if global_phase:
-            return {**super().learn(run, batch, phase), "global_phase": 1.0}
+        phase, within = phase_of(run.cfg, run.update)
+        marks = {"global_phase": float(phase == "global"), "local_phase": float(phase == "local")}
+        if phase == "global":
+            return {**super().learn(run, batch, within), **marks}
+        if phase == "local":
+            magnet = None if run.magnet is None else local_logits(run.magnet)
+            return {**ppo_learn(run, local_logits(run.actor), batch, within, magnet), **marks}
         buffer = distill_buffer(batch, run.actor.global_policy)
-        return {**distill(run.actor.local, buffer, run.actor_opt, run.cfg), "global_phase": 0.0}
+        return {**distill(run.actor.local, buffer, run.actor_opt, run.cfg), **marks}
 
     def deployable(self, actor: nn.Module) -> nn.Module:
         """The distilled local actor."""
@@ -213,6 +247,12 @@ class CTEDD(Method):
         if is_openspiel_config(game):
             out["global_nash_conv"] = state_nash_conv(policy)
         return out
+
+
+def local_logits(actors: CTEDDActors) -> ActorFn:
+    """The local actor's logits of each sample, from its observation (the local phase)."""
+    zero = torch.zeros(())
+    return lambda mb: (actors.local(mb.obs), zero)
 
 
 def global_policy_logits(policy: GlobalPolicy) -> StateLogits:

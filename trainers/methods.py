@@ -46,6 +46,11 @@ class Method(ABC):
     def actor_fn(self, actor: nn.Module, batch: Batch, progress: float) -> ActorFn:
         """Minibatch -> (logits, extra actor loss), for the PPO update at ``progress``."""
 
+    def inputs(self, cfg: TrainConfig, update: int) -> str:
+        """What the actor is given at the collection of update ``update`` (default:
+        :attr:`policy_inputs` throughout)."""
+        return self.policy_inputs
+
     def learning_rates(self, cfg: TrainConfig, update: int) -> LearningRates:
         """The learning rates of update ``update`` (default: ``lr`` and ``critic_lr``
         annealed over the whole budget, :func:`trainers.schedules.learning_rates`)."""

@@ -33,7 +33,7 @@ def update_once(run: Run, method: Method) -> dict[str, float]:
     progress = run.progress
     method.learning_rates(run.cfg, run.update).apply(run.actor_opt, run.critic_opt)
     start = time.perf_counter()
-    batch = collect_batch(run, method.policy_inputs, progress)
+    batch = collect_batch(run, method.inputs(run.cfg, run.update), progress)
     collect_s = time.perf_counter() - start
     metrics = method.learn(run, batch, progress)
     elapsed = time.perf_counter() - start

@@ -100,6 +100,7 @@ BAD_SETTINGS = [
     ("entropy_until=0", "entropy_until=0"),
     ("method=ppo", "method='ppo'"),
     ("params.players=9", "players"),
+    ("ctedd_local_fraction=0.5", "ctedd_global_fraction + ctedd_local_fraction must be below 1"),
 ]
 
 

@@ -13,7 +13,7 @@ from arena.match import play_match
 from arena.players import InProcessPlayer
 from tests.trainers.helpers import assert_same_networks
 from trainers.config import load_config
-from trainers.ctedd import CTEDD, distill_loss, global_updates
+from trainers.ctedd import CTEDD, distill_loss, global_updates, phase_of
 from trainers.loop import train
 from trainers.networks import GlobalPolicy
 from trainers.run import build_run
@@ -34,6 +34,25 @@ def test_phases_split_the_updates():
         load_config("skull_ctedd", ["ctedd_global_fraction=1.0"])
     with pytest.raises(ValueError, match="distill_loss"):
         load_config("skull_ctedd", ["distill_loss=l1"])
+
+
+def test_the_local_phase_takes_the_last_updates_and_leaves_one_to_distillation():
+    cfg = load_config(
+        "skull_ctedd", [*TINY, "ctedd_global_fraction=0.4", "ctedd_local_fraction=0.4"]
+    )
+    phases = [phase_of(cfg, u) for u in range(cfg.num_updates)]
+    assert [p for p, _ in phases] == ["global", "global", "distill", "local", "local"]
+    assert [w for _, w in phases] == [0.0, 0.5, 0.0, 0.0, 0.5]  # each phase anneals on its own
+    method = CTEDD()
+    assert [method.inputs(cfg, u) for u in (1, 2, 3)] == ["global", "global", "obs"]
+    cfg = load_config(
+        "skull_ctedd", [*TINY, "ctedd_global_fraction=0.6", "ctedd_local_fraction=0.39"]
+    )
+    assert [phase_of(cfg, u)[0] for u in range(5)] == ["global"] * 3 + ["distill", "local"]
+    none = load_config("skull_ctedd", TINY)  # 0 by default: the paper's two phases
+    assert [phase_of(none, u)[0] for u in range(5)] == ["global"] * 2 + ["distill"] * 3
+    with pytest.raises(ValueError, match=r"ctedd_global_fraction \+ ctedd_local_fraction"):
+        load_config("skull_ctedd", ["ctedd_global_fraction=0.5", "ctedd_local_fraction=0.5"])
 
 
 def test_global_policy_reads_the_state_and_the_acting_seat():
@@ -88,10 +107,27 @@ def test_package_is_the_distilled_local_actor(tmp_path):
     )
 
 
-def test_resume_continues_exactly_across_the_phases(tmp_path):
-    cfg = load_config("skull_ctedd", TINY)
+def test_the_local_phase_trains_the_distilled_actor_by_ppo_in_play(tmp_path):
+    cfg = load_config("skull_ctedd", [*TINY, "ctedd_local_fraction=0.4"])
+    method = CTEDD()
+    run = build_run(cfg, method)
+    while phase_of(cfg, run.update)[0] != "local":
+        update_once(run, method)
+    glob = {k: v.clone() for k, v in run.actor.global_policy.state_dict().items()}
+    local = {k: v.clone() for k, v in run.actor.local.state_dict().items()}
+    metrics = update_once(run, method)
+    assert metrics["local_phase"] == 1.0 and "pg_loss" in metrics  # PPO, not distillation
+    assert all(torch.equal(v, run.actor.global_policy.state_dict()[k]) for k, v in glob.items())
+    assert not all(torch.equal(v, run.actor.local.state_dict()[k]) for k, v in local.items())
+    obs = torch.rand(5, run.actor.local.config.obs_dim)
+    torch.testing.assert_close(run.actor(obs), run.actor.local(obs))  # it plays from obs
+
+
+@pytest.mark.parametrize("stop", [1, 4])  # in the global phase, in the local phase
+def test_resume_continues_exactly_across_the_phases(tmp_path, stop):
+    cfg = load_config("skull_ctedd", [*TINY, "ctedd_local_fraction=0.4"])  # g g d l l
     whole = train(cfg, tmp_path / "whole", progress=False)
-    train(cfg, tmp_path / "part", progress=False, stop_after=1)  # in the global phase
+    train(cfg, tmp_path / "part", progress=False, stop_after=stop)
     resumed = train(cfg, tmp_path / "part", progress=False, resume=True)
     assert resumed.update == whole.update == cfg.num_updates
     assert_same_networks(whole, resumed)

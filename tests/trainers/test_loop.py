@@ -55,6 +55,7 @@ def test_a_method_must_say_how_to_build_and_run_its_actor_and_inherits_the_rest(
     ctde = get_method("ctde")
     assert isinstance(ctde, Method) and ctde.policy_inputs == "obs"
     assert [get_method(m).policy_inputs for m in ("cadp", "ctedd")] == ["views", "global"]
+    assert ctde.inputs(load_config("liars_dice_duel_ctde"), 7) == "obs"
 
 
 def test_the_learning_rates_follow_the_methods_one_schedule():
