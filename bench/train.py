@@ -5,8 +5,10 @@ For each shipped CTDE config, a few updates are timed twice:
 
 * ``old``: the path before issue 13 part 5: one torch thread, one ``State`` per game, chance
   drawn with ``State.sample_chance`` (``rng.choice(p=...)``);
-* ``new``: the config as shipped: ``threads`` torch threads (2), the batched Liar's Dice
-  engine (``engine="batched"``), inverse-CDF chance sampling on per-game states (Skull);
+* ``new``: the config as shipped: ``threads`` torch threads (2: the actor's and the critic's
+  PPO epochs side by side, one thread each), the batched Liar's Dice engine
+  (``engine="batched"``) with the heuristic opponents' moves in one batched call, inverse-CDF
+  chance sampling on per-game states (Skull);
 * ``new 1 thr``: the same with one torch thread (what the engine and the sampling give alone;
   on a machine whose cores are busy with other work, a second thread has nothing to run on).
 
@@ -24,7 +26,10 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from agents.heuristic import HeuristicAgent
 from games.core import State
 from trainers.config import load_config
 from trainers.engines import StateEngine
@@ -44,7 +49,8 @@ RUNS = [
 ]
 
 OLD = ["threads=1", "engine=per-game"]
-"""The overrides that select the old path (with ``State.sample_chance``, set below)."""
+"""The overrides that select the old path (with ``State.sample_chance`` and the heuristic's
+one-game ``act``, set below). Fused Adam and the unshuffled single minibatch are in both paths."""
 
 
 def _old_chance(state: State, rng) -> int:
@@ -64,13 +70,29 @@ def bench_run(
     if old:
         assert isinstance(run.games.engine, StateEngine)
         run.games.engine.chance = _old_chance
-    update_once(run, method)  # warm-up
-    start, decisions, collect = time.perf_counter(), run.decisions, 0.0
-    for _ in range(updates):
-        metrics = update_once(run, method)
-        collect += metrics["collect_share"] / updates
-    rate = (run.decisions - decisions) / (time.perf_counter() - start)
+    with _one_heuristic_move_at_a_time(old):
+        update_once(run, method)  # warm-up
+        start, decisions, collect = time.perf_counter(), run.decisions, 0.0
+        for _ in range(updates):
+            metrics = update_once(run, method)
+            collect += metrics["collect_share"] / updates
+        rate = (run.decisions - decisions) / (time.perf_counter() - start)
     return rate, collect
+
+
+@contextmanager
+def _one_heuristic_move_at_a_time(old: bool) -> Iterator[None]:
+    """On the old path, fixed heuristic opponents ``act`` one game at a time (no batch
+    policy), as they did before."""
+    if not old:
+        yield
+        return
+    batch_policy = HeuristicAgent.batch_policy
+    HeuristicAgent.batch_policy = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        HeuristicAgent.batch_policy = batch_policy  # type: ignore[method-assign]
 
 
 def main() -> None:
