@@ -12,11 +12,13 @@ For each shipped CTDE config, a few updates are timed twice:
 * ``new 1 thr``: the same with one torch thread (what the engine and the sampling give alone;
   on a machine whose cores are busy with other work, a second thread has nothing to run on).
 
-The two paths alternate ``--repeats`` times and each keeps its best rate, so that a burst of
-load from elsewhere on the machine does not decide the ratio. The Liar's Dice table config asks
-its heuristic teacher for a policy at every learner decision during the first quarter of a
-run; the ``teacher=`` row is the rest of it. ``collect %`` is the new path's share of time
-spent collecting.
+The paths alternate ``--repeats`` times. ``best/best`` divides each path's best rate, so that
+a burst of load from elsewhere on the machine does not decide the ratio; ``per round`` is the
+median (and range) of the ratios of the old and new runs measured one after the other, so that
+the machine's slower and faster spells land on both sides of each ratio. The Liar's Dice
+table config asks its heuristic teacher for a policy at every learner decision during the first
+quarter of a run; the ``teacher=`` row is the rest of it. ``collect %`` is the new path's
+share of time spent collecting.
 
     python bench/train.py [--updates 5] [--repeats 2] [--only duel]
 """
@@ -28,6 +30,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from statistics import median
 
 from agents.heuristic import HeuristicAgent
 from games.core import State
@@ -104,24 +107,25 @@ def main() -> None:
     args = parser.parse_args()
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
-        f"{'config':<40} {'old dec/s':>10} {'new 1 thr':>10} {'new dec/s':>10} {'speed-up':>9} "
-        f"{'collect %':>10}"
+        f"{'config':<40} {'old dec/s':>10} {'new 1 thr':>10} {'new dec/s':>10} {'best/best':>9} "
+        f"{'per round (range)':>20} {'collect %':>10}"
     )
     for config, overrides in RUNS:
         label = config + " " + " ".join(overrides)
         if args.only not in label:
             continue
-        old, one, new, collect = 0.0, 0.0, 0.0, 0.0
+        old, one, new, collect, ratios = 0.0, 0.0, 0.0, 0.0, []
         for _ in range(args.repeats):
-            old = max(old, bench_run(config, overrides, args.updates, old=True)[0])
-            one_thread = bench_run(config, overrides, args.updates, False, ("threads=1",))[0]
-            one = max(one, one_thread)
+            old_rate = bench_run(config, overrides, args.updates, old=True)[0]
+            one = max(one, bench_run(config, overrides, args.updates, False, ("threads=1",))[0])
             rate, share = bench_run(config, overrides, args.updates, old=False)
+            old, ratios = max(old, old_rate), [*ratios, rate / old_rate]
             if rate > new:
                 new, collect = rate, share
+        rounds = f"{median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
         print(
             f"{label:<40} {old:>10,.0f} {one:>10,.0f} {new:>10,.0f} {new / old:>8.2f}x "
-            f"{100 * collect:>9.0f}%"
+            f"{rounds:>20} {100 * collect:>9.0f}%"
         )
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
