@@ -156,8 +156,9 @@ class SelfPlayGames:
     ) -> None:
         """Replace, in place, the sampled moves of seats played by fixed agents.
 
-        Agents that offer a ``batch_policy`` (the Liar's Dice heuristic) get one call for all
-        their games, then ``choose`` each move with their own generator: the same moves as
+        Agents that offer a ``batch_policy`` (the Liar's Dice heuristic, whose strategy
+        depends on the game only) get one call for all the games of their spec, through the
+        first one's, then ``choose`` each move with their own generator: the same moves as
         ``act`` one game at a time."""
         seats = seen["seat"]
         groups: dict[str, list[int]] = {}
