@@ -143,7 +143,8 @@ class AdviceActor(nn.Module):
 
         Once pruned, ``c_00 = 1`` and every other ``c_0j = 0`` whatever the queries and keys
         say, so the advice is ``v_0`` and this is CADP(D) on the acting seat's view: computed
-        as such, without the attention (the same logits and gradients, a third of the time)."""
+        as such, without the attention (the same logits, the same gradients for every weight
+        that still matters; the duel's actor update in half the time)."""
         if self.pruned:
             return self.decentralized(views[:, 0]), self.pruned_confidence(*views.shape[:2])
         log_c = self.confidence(views, alive)
