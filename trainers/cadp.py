@@ -153,11 +153,7 @@ class CADP(Method):
         views, alive = group_inputs(batch)
 
         def logits(mb: PPOBatch) -> tuple[torch.Tensor, torch.Tensor]:
-            if actor.pruned:  # CADP(D) on the acting seat's view, which is its observation
-                out = actor.decentralized(mb.obs)
-                log_c = actor.pruned_confidence(len(mb.obs), views.shape[1])
-            else:
-                out, log_c = actor.centralized(views[mb.index], alive[mb.index])
+            out, log_c = actor.centralized(views[mb.index], alive[mb.index])
             loss = prune_loss(log_c)
             if record is not None:
                 record["confidence"].append(float(self_confidence(log_c.detach()).mean()))

@@ -38,6 +38,7 @@ from agents.mlp import MLPActor
 from agents.neural import ActorConfig
 from games.core import Game, State
 from trainers.config import TrainConfig
+from trainers.ctde import CTDE
 from trainers.evaluate import StateLogits, is_openspiel_config, state_win_rate
 from trainers.exact import state_nash_conv
 from trainers.guards import check_finite
@@ -225,9 +226,11 @@ class CTEDD(Method):
         marks = {"global_phase": float(phase == "global"), "local_phase": float(phase == "local")}
         if phase == "global":
             return {**super().learn(run, batch, within), **marks}
-        if phase == "local":
-            magnet = None if run.magnet is None else local_logits(run.magnet)
-            return {**ppo_learn(run, local_logits(run.actor), batch, within, magnet), **marks}
+        if phase == "local":  # CTDE's PPO on the local actor
+            local_fn = CTDE().actor_fn
+            magnet = None if run.magnet is None else local_fn(run.magnet.local, batch, within)
+            actor_fn = local_fn(run.actor.local, batch, within)
+            return {**ppo_learn(run, actor_fn, batch, within, magnet), **marks}
         buffer = distill_buffer(batch, run.actor.global_policy)
         return {**distill(run.actor.local, buffer, run.actor_opt, run.cfg), **marks}
 
@@ -247,12 +250,6 @@ class CTEDD(Method):
         if is_openspiel_config(game):
             out["global_nash_conv"] = state_nash_conv(policy)
         return out
-
-
-def local_logits(actors: CTEDDActors) -> ActorFn:
-    """The local actor's logits of each sample, from its observation (the local phase)."""
-    zero = torch.zeros(())
-    return lambda mb: (actors.local(mb.obs), zero)
 
 
 def global_policy_logits(policy: GlobalPolicy) -> StateLogits:
