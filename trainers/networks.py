@@ -146,11 +146,11 @@ class AdviceActor(nn.Module):
         as such, without the attention (the same logits, the same gradients for every weight
         that still matters; the duel's actor update in half the time)."""
         if self.pruned:
-            return self.decentralized(views[:, 0]), self.pruned_confidence(*views.shape[:2])
+            return self.decentralized(views[:, 0]), self._pruned_confidence(*views.shape[:2])
         log_c = self.confidence(views, alive)
         return self.logits(views[:, 0], self.advice(views, log_c)), log_c
 
-    def pruned_confidence(self, rows: int, seats: int) -> torch.Tensor:
+    def _pruned_confidence(self, rows: int, seats: int) -> torch.Tensor:
         """``log c_0j`` once pruned ``[rows, H, seats]``: 0 for the acting seat, -inf else."""
         log_c = torch.full((rows, self.heads, seats), -torch.inf)
         log_c[:, :, 0] = 0.0
