@@ -246,9 +246,15 @@ class LocalExecutor:
                 self._stopping.set()
                 for future in [f for f in inflight if f.cancel()]:
                     del inflight[future]
+            refused = False  # the pool broke before a chunk could go out (workers died at start)
             while queue and not stop() and len(inflight) < limit:
                 chunk = queue.popleft()
-                inflight[pool.submit(_play_chunk, _tasks(chunk))] = chunk
+                try:
+                    inflight[pool.submit(_play_chunk, _tasks(chunk))] = chunk
+                except BrokenProcessPool:
+                    queue.appendleft(chunk)  # not played: no break of its own
+                    refused = True
+                    break
             if quarantine and not jailed and not stop():
                 jail = jail or self._pool(1, recording=True)
                 chunk = quarantine.popleft()
@@ -265,11 +271,10 @@ class LocalExecutor:
                     continue
                 barren = 0
                 yield rows
-            if broken:  # (a quarantine death ends in a forfeit, or counts below)
+            if broken or (refused and not inflight):  # (quarantine deaths: below)
                 barren += 1
                 if barren > MAX_BARREN_BREAKS:
                     raise RuntimeError(_BARREN.format(barren))
-            if broken:
                 broken += inflight.values()
                 inflight.clear()
                 self._kill(pool)

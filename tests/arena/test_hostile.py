@@ -353,6 +353,28 @@ def test_workers_that_cannot_start_stop_the_run_with_one_line_and_blame_no_agent
     assert exported(tmp_path) == []  # no game recorded, none forfeited
 
 
+def test_a_pool_that_breaks_before_its_chunks_go_out_is_a_barren_break(
+    tmp_path, monkeypatch, capsys
+):
+    """The same broken environment, caught at submission (the workers died before the next
+    chunk went out: ``submit`` itself raises), ends the same way, not as an internal error."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from arena.cli import main
+
+    def refuse(self, *args, **kwargs):
+        raise BrokenProcessPool("a child process terminated abruptly")
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", refuse)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    code = main([*tournament_args(tmp_path, "random,heuristic")[3:], "--sandbox", "none"])
+    assert code == 1
+    (line,) = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("arena:")]
+    assert "died 9 times in a row without finishing any games" in line, line
+    assert exported(tmp_path) == []
+
+
 # -- 8. no process of the run survives it -----------------------------------------------------
 @linux_only
 @needs_bwrap
