@@ -6,7 +6,11 @@ one runs:
 
 * :class:`StateEngine`: one :class:`~games.core.State` per game (any game);
 * :class:`~games.liars_dice.batched.LiarsDiceBatch`: Liar's Dice, stepped together in numpy,
-  identical to the per-game engine (``tests/games/test_liars_dice_batched.py``).
+  identical to the per-game engine (``tests/games/test_liars_dice_batched.py``);
+* :class:`ResolvedBatch`: a game's own batched engine (:meth:`games.core.Game.batch_engine`,
+  Skull's :class:`~games.skull.batched.SkullBatch`), its chance nodes resolved from the
+  generator exactly as :class:`StateEngine` resolves them: the same games from the same seed
+  (``tests/trainers/test_selfplay.py``).
 
 :func:`make_engine` picks one.
 """
@@ -18,13 +22,13 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from games.core import Game, State
+from games.core import CHANCE, Game, State
 from games.liars_dice.batched import LiarsDiceBatch
 from games.liars_dice.rules import LiarsDiceGame
 
 ENGINES = ("batched", "per-game")
-"""``batched``: the game's batched engine where it has one (Liar's Dice); ``per-game``: one
-``State`` per game."""
+"""``batched``: the game's batched engine where it has one (Liar's Dice, Skull); ``per-game``:
+one ``State`` per game."""
 
 ChanceSampler = Callable[[State, np.random.Generator], int]
 """Draws a chance outcome of a state from a generator."""
@@ -142,9 +146,72 @@ class StateEngine:
         return engine
 
 
+class ResolvedBatch:
+    """A game's batched engine (:meth:`games.core.Game.batch_engine`) as collection steps it:
+    every row at once, chance resolved at once from ``rng``.
+
+    Chance is drawn as :class:`StateEngine` draws it: after each step, one uniform per game at
+    a chance node, in the order of the games, through the engine's ``chance_outcome_at`` (which
+    is :meth:`~games.core.State.chance_outcome_at`'s arithmetic); so from the same generator
+    both engines play the same games.
+    """
+
+    def __init__(self, game: Game, num_envs: int, rng: np.random.Generator) -> None:
+        batch = game.batch_engine(num_envs)
+        if batch is None:
+            raise ValueError(f"{game.name} has no batched engine")
+        self.game, self.num_envs, self.rng, self.batch = game, num_envs, rng, batch
+        self.rows = np.arange(num_envs)
+        self._resolve_chance(self.rows)
+
+    def _resolve_chance(self, rows: np.ndarray) -> None:
+        while len(rows := rows[self.batch.current_players(rows) == CHANCE]):
+            self.batch.apply(rows, self.batch.chance_outcome_at(rows, self.rng.random(len(rows))))
+
+    def reset(self, rows: np.ndarray) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        self.batch.reset(rows)
+        self._resolve_chance(rows)
+
+    def apply(self, actions: np.ndarray) -> None:
+        self.batch.apply(self.rows, actions)
+        self._resolve_chance(self.rows)
+
+    def current_players(self) -> np.ndarray:
+        return self.batch.current_players(self.rows)
+
+    def terminal(self) -> np.ndarray:
+        return self.batch.terminal(self.rows)
+
+    def decided(self, rows: np.ndarray) -> np.ndarray:
+        return self.batch.decided(rows)
+
+    def legal_masks(self) -> np.ndarray:
+        return self.batch.legal_masks(self.rows)
+
+    def observations(self, seats: np.ndarray) -> np.ndarray:
+        return self.batch.observations(self.rows, seats)
+
+    def global_states(self) -> np.ndarray:
+        return self.batch.global_states(self.rows)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rows": self.batch.to_json()}
+
+    @classmethod
+    def from_json(cls, game: Game, data: dict[str, Any], rng: np.random.Generator) -> ResolvedBatch:
+        """The games saved by :meth:`to_json`, drawing chance from ``rng``."""
+        engine = cls.__new__(cls)
+        engine.batch = game.batch_engine(len(data["rows"]["player"]))
+        engine.batch.load_json(data["rows"])
+        engine.game, engine.num_envs, engine.rng = game, engine.batch.capacity, rng
+        engine.rows = np.arange(engine.num_envs)
+        return engine
+
+
 def has_batched(game: Game) -> bool:
     """Whether ``game`` has a batched engine."""
-    return isinstance(game, LiarsDiceGame)
+    return isinstance(game, LiarsDiceGame) or game.batch_engine(0) is not None
 
 
 def make_engine(
@@ -154,8 +221,10 @@ def make_engine(
     for a game without a batched engine."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-    if engine == "batched" and has_batched(game):
+    if engine == "batched" and isinstance(game, LiarsDiceGame):
         return LiarsDiceBatch(game, num_envs, rng)
+    if engine == "batched" and has_batched(game):
+        return ResolvedBatch(game, num_envs, rng)
     return StateEngine(game, num_envs, rng)
 
 
@@ -165,4 +234,6 @@ def engine_from_json(game: Game, data: dict[str, Any], rng: np.random.Generator)
     saved = data.get("batched")
     if saved is None:
         return StateEngine.from_json(game, data, rng)
+    if "rows" in saved:
+        return ResolvedBatch.from_json(game, saved, rng)
     return LiarsDiceBatch.from_json(game, saved, rng)

@@ -67,12 +67,15 @@ class Batch:
         state: global state (for a global critic; empty otherwise).
         mask: legal actions.
         action, logp: the sampled action and its log-probability.
-        value: the critic's value of the acting seat.
         seat: the acting seat (absolute).
         learner: whether the decision is the learner's (trained on) or a snapshot's.
         done: whether the game ended right after this decision.
         returns: the game's returns when ``done`` (zeros otherwise), ``[T, E, P]``.
-        bootstrap: every seat's value at the final states (games still running), ``[E, P]``.
+        final_in: the critic's inputs at the final states (games still running): their
+            global states ``[E, state_dim]`` or every seat's observation ``[E, P, obs_dim]``.
+        value: the critic's value of the acting seat (None until :meth:`ValueFn.fill`).
+        bootstrap: every seat's value at the final states ``[E, P]`` (None until
+            :meth:`ValueFn.fill`).
         views: with ``inputs="views"``, every seat's local observation ``[T, E, P, obs_dim]``
             at that decision, rotated so that the acting seat comes first (None otherwise).
         alive: with ``inputs="views"``, which of those seats are still in the game
@@ -90,12 +93,13 @@ class Batch:
     mask: np.ndarray
     action: np.ndarray
     logp: np.ndarray
-    value: np.ndarray
     seat: np.ndarray
     learner: np.ndarray
     done: np.ndarray
     returns: np.ndarray
-    bootstrap: np.ndarray
+    final_in: np.ndarray | None = None
+    value: np.ndarray | None = None
+    bootstrap: np.ndarray | None = None
     views: np.ndarray | None = None
     alive: np.ndarray | None = None
     potential: np.ndarray | None = None
@@ -144,6 +148,33 @@ class ValueFn:
         self.critic = critic
         self.use_global = use_global
 
+    def fill(self, batch: Batch) -> Batch:
+        """``batch`` with its values: the acting seat's at every decision (one call per step,
+        as if asked during the collection) and every seat's at the final states."""
+        steps = zip(batch.obs, batch.state, batch.seat, strict=True)
+        batch.value = np.stack([self.acting(obs, state, seat) for obs, state, seat in steps])
+        batch.bootstrap = self.final_values(batch.final_in)
+        return batch
+
+    def final_inputs(self, games_: SelfPlayGames) -> np.ndarray:
+        """What :meth:`final_values` reads of the games as they are now: their global states
+        ``[E, state_dim]``, or every seat's observation ``[E, P, obs_dim]``."""
+        if self.use_global:
+            return games_.global_states()
+        n = games_.game.num_players
+        return np.stack([games_.observations([p] * games_.num_envs) for p in range(n)], axis=1)
+
+    @torch.no_grad()
+    def final_values(self, final_in: np.ndarray) -> np.ndarray:
+        """Every seat's value ``[E, P]`` from :meth:`final_inputs` (for bootstrapping)."""
+        if self.use_global:
+            return self.critic(torch.from_numpy(final_in)).numpy()
+        cols = [
+            self.critic(torch.from_numpy(final_in[:, p])).numpy()[:, 0]
+            for p in range(final_in.shape[1])
+        ]
+        return np.stack(cols, axis=1)
+
     @torch.no_grad()
     def acting(self, obs: np.ndarray, state: np.ndarray, seats: np.ndarray) -> np.ndarray:
         """Value of the acting seat of each game."""
@@ -151,18 +182,6 @@ class ValueFn:
             values = self.critic(torch.from_numpy(state)).numpy()
             return values[np.arange(len(seats)), seats]
         return self.critic(torch.from_numpy(obs)).numpy()[:, 0]
-
-    @torch.no_grad()
-    def all_seats(self, games_: SelfPlayGames) -> np.ndarray:
-        """Every seat's value in every game ``[E, P]`` (for bootstrapping)."""
-        if self.use_global:
-            return self.critic(torch.from_numpy(games_.global_states())).numpy()
-        n = games_.game.num_players
-        cols = [
-            self.critic(torch.from_numpy(games_.observations([p] * games_.num_envs))).numpy()[:, 0]
-            for p in range(n)
-        ]
-        return np.stack(cols, axis=1)
 
 
 Pool = Sequence[PolicyLogits] | Mapping[int, PolicyLogits]
@@ -223,20 +242,26 @@ def collect(
     inputs: str = "obs",
     potential: Potential | None = None,
     teacher: Teacher | None = None,
+    values: bool = True,
 ) -> Batch:
     """Play ``steps`` decisions in every game and return the batch.
 
     Args:
+        value_fn: the critic; collection itself never calls it (it may be learning meanwhile),
+            it records the critic's inputs and, with ``values``, asks for the values at the
+            end (:meth:`ValueFn.fill`).
         inputs: what ``actor`` and ``pool`` are given (:data:`POLICY_INPUTS`); with
             ``views`` the batch also records ``views`` and ``alive``.
         potential: the reward shaping potential (:mod:`trainers.shaping`); with one the batch
             also records ``potential`` and ``bootstrap_potential``.
         teacher: with one, the batch records its policy at the learner's decisions
             (:mod:`trainers.teacher`).
+        values: fill in the critic's values (else ``value`` and ``bootstrap`` are left None
+            for :meth:`ValueFn.fill`).
     """
     if inputs not in POLICY_INPUTS:
         raise ValueError(f"inputs must be one of {', '.join(POLICY_INPUTS)}, got {inputs!r}")
-    e_, p_ = games_.num_envs, games_.game.num_players
+    e_ = games_.num_envs
     use_state = value_fn.use_global or inputs == "global"
     cols: dict[str, list[np.ndarray]] = {k: [] for k in Batch.__dataclass_fields__}
     for _ in range(steps):
@@ -250,13 +275,11 @@ def collect(
             seen["teacher"] = _teacher_probs(teacher, games_, seen, learner)
         action = gumbel_sample(logp_all, games_.rng)
         games_.fixed_moves(action, seen, learner, mix)
-        value = value_fn.acting(seen["obs"], seen["state"], seats)
         done, returns = games_.step(action, mix)
         seen.update(
             action=action,
             learner=learner,
             logp=logp_all[np.arange(e_), action],
-            value=value,
             done=done,
             returns=returns,
         )
@@ -265,7 +288,8 @@ def collect(
     stacked = {k: np.stack(v) for k, v in cols.items() if v}
     if potential is not None:
         stacked["bootstrap_potential"] = games_.potentials(potential)
-    return Batch(**stacked, bootstrap=value_fn.all_seats(games_).reshape(e_, p_))
+    batch = Batch(**stacked, final_in=value_fn.final_inputs(games_))
+    return value_fn.fill(batch) if values else batch
 
 
 def _teacher_probs(

@@ -88,6 +88,40 @@ class SkullBatchState:
         self._mats_f, self._held_f = self._mats.reshape(-1), self._held.reshape(-1)
         self._lost_f, self._points_f = self.lost_code.reshape(-1), self.points.reshape(-1)
 
+    ARRAYS = (
+        "_round",
+        "_mats",
+        "_held",
+        "lost_code",
+        "points",
+        "returns_",
+        "out_bits",
+        "phase",
+        "player",
+        "first",
+        "challenger",
+        "owner",
+        "winner",
+    )
+    """The arrays that hold the games (every other attribute is a view of them or a table)."""
+
+    def to_json(self) -> dict[str, list]:
+        """Every game, as lists (:meth:`load_json` puts them back)."""
+        return {name: getattr(self, name).tolist() for name in self.ARRAYS}
+
+    def load_json(self, data: dict[str, list]) -> None:
+        """Put back the games saved by :meth:`to_json` (of a batch of the same capacity).
+
+        Raises:
+            ValueError: the saved games are not of this configuration and capacity.
+        """
+        for name in self.ARRAYS:
+            array = getattr(self, name)
+            saved = np.asarray(data[name], dtype=array.dtype)
+            if saved.shape != array.shape:
+                raise ValueError(f"saved Skull games: {name} has shape {saved.shape}")
+            array[...] = saved
+
     # -- queries -------------------------------------------------------------------------------
     def current_players(self, rows: np.ndarray) -> np.ndarray:
         """The seat to act in each row, ``CHANCE`` at a chance node, ``TERMINAL`` when over."""

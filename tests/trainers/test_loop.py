@@ -100,7 +100,8 @@ def test_the_entropy_bonus_can_reach_0_before_the_end():
 
 def test_trimming_the_pool_never_changes_the_opponent_of_a_game_in_progress():
     settings = ["pool_size=1", "snapshot_every=1", "pool_prob=1.0", "steps_per_env=2"]
-    cfg = load_config("skull_ctde", [*TINY, *settings, "total_decisions=100000"])
+    per_game = "engine=per-game"  # each game a State object, to tell the games apart
+    cfg = load_config("skull_ctde", [*TINY, *settings, per_game, "total_decisions=100000"])
     entry = get_method("ctde")
     run = build_run(cfg, entry)
     playing: dict[int, torch.nn.Module] = {}  # id of a game's state -> its opponent network

@@ -1,8 +1,10 @@
-"""Collection on the batched Liar's Dice engine: the same games as on per-game states.
+"""Collection on the batched engines: the same games as on per-game states.
 
-Every game of a batched collection is replayed in a ``LiarsDiceState`` (fed the batch's dice);
-what collection saw and recorded (observations, masks, global states, views, potentials,
-returns, early ends against opponents) must be what the per-game states give.
+Liar's Dice: every game of a batched collection is replayed in a ``LiarsDiceState`` (fed the
+batch's dice); what collection saw and recorded (observations, masks, global states, views,
+potentials, returns, early ends against opponents) must be what the per-game states give.
+Skull: chance is drawn the same way on both engines, so a batched collection and a per-game
+one from the same seed must record the same batch, field for field.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import games
 from agents.heuristic import HeuristicAgent
 from agents.random import RandomAgent
 from games.liars_dice.batched import LiarsDiceBatch
+from games.skull.batched import SkullBatch
 from tests.trainers.helpers import uniform_actor
 from trainers.config import load_config
-from trainers.engines import StateEngine, make_engine, sample_chance
+from trainers.engines import ResolvedBatch, StateEngine, make_engine, sample_chance
 from trainers.loop import train
 from trainers.networks import Critic
 from trainers.rollout import ValueFn, collect, views_of
@@ -105,6 +108,53 @@ def test_batched_games_resume_exactly_from_a_checkpoint():
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
 
 
+def _uniform_views(game):
+    """Equal logits from any inputs (CADP's views included)."""
+    return lambda first, *rest: torch.zeros(len(first), game.num_distinct_actions)
+
+
+@pytest.mark.parametrize("players", [3, 4, 6])
+def test_batched_skull_collection_records_the_per_game_engines_batch(players, monkeypatch):
+    draws = []  # rows whose chance outcome the batched engine drew
+    chance_outcome_at = SkullBatch.chance_outcome_at
+
+    def counted(self, rows, u):
+        draws.extend(rows)
+        return chance_outcome_at(self, rows, u)
+
+    monkeypatch.setattr(SkullBatch, "chance_outcome_at", counted)
+    game = games.make("skull", players=players)
+    mix = Opponents(pool_size=1, pool_prob=0.3, agents=("heuristic",), agent_prob=0.3)
+    value_fn = ValueFn(Critic(game.state_shape[0], players, (8,)), use_global=True)
+    batches = {}
+    for engine in ("per-game", "batched"):
+        games_ = SelfPlayGames(game, 32, np.random.default_rng(7), engine, ("heuristic",))
+        actor = _uniform_views(game)
+        batches[engine] = collect(games_, actor, value_fn, [actor], 300, mix, inputs="views")
+    assert isinstance(games_.engine, ResolvedBatch)
+    per_game, batched = batches["per-game"], batches["batched"]
+    fields = ("obs", "state", "mask", "action", "logp", "seat", "learner", "done", "returns")
+    for field in (*fields, "views", "alive", "value", "bootstrap"):
+        np.testing.assert_array_equal(getattr(batched, field), getattr(per_game, field), field)
+    assert per_game.done.sum() > 10 and (~per_game.learner).sum() > 500  # games ended, others moved
+    assert len(draws) > 10  # and chance decided some discs lost
+
+
+def test_batched_skull_games_resume_exactly_from_a_checkpoint():
+    game = games.make("skull", players=4)
+    mix = Opponents(agents=("heuristic",), agent_prob=0.5)
+    value_fn = ValueFn(Critic(game.state_shape[0], 4, (8,)), use_global=True)
+    games_ = SelfPlayGames(game, 8, np.random.default_rng(3), "batched", ("heuristic",))
+    collect(games_, uniform_actor(game), value_fn, [], 40, mix)
+    again = SelfPlayGames.from_json(game, games_.to_json())
+    assert isinstance(again.engine, ResolvedBatch)
+    a = collect(games_, uniform_actor(game), value_fn, [], 60, mix)
+    b = collect(again, uniform_actor(game), value_fn, [], 60, mix)
+    for field in ("obs", "state", "mask", "action", "seat", "done", "returns"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    assert a.done.sum() > 0
+
+
 def test_heuristic_opponents_move_alike_one_game_at_a_time_or_all_at_once(monkeypatch):
     # The heuristic offers a batch policy for Liar's Dice; without it, act() one game at a time.
     game = games.make("liars_dice", players=3, dice=3)
@@ -133,6 +183,8 @@ def test_the_engine_is_per_game_where_batched_cannot_serve(monkeypatch):
     monkeypatch.setattr("trainers.selfplay.load_agent", lambda spec: _Reader())
     assert engine_for(dice, "batched", ("reader",)) == "per-game"
     skull = games.make("skull", players=3)
+    assert isinstance(make_engine(skull, 2, np.random.default_rng(0), "batched"), ResolvedBatch)
+    monkeypatch.setattr(type(skull), "batch_engine", lambda self, capacity: None)
     assert isinstance(make_engine(skull, 2, np.random.default_rng(0), "batched"), StateEngine)
     with pytest.raises(ValueError, match="engine must be one of"):
         make_engine(dice, 2, np.random.default_rng(0), "fast")
