@@ -23,7 +23,7 @@ configuration of Liar's Dice by an exact NashConv over histories (:mod:`trainers
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -162,18 +162,25 @@ class CADP(Method):
 
         return logits
 
-    def learn(self, run: Run, batch: Batch, progress: float) -> dict[str, float]:
+    def learn(
+        self, run: Run, batch: Batch, progress: float, then: Callable[[], None] | None = None
+    ) -> dict[str, float]:
         """PPO with the pruning loss (and the magnet term, whose policy is CADP(C) from the
         magnet network); logs ``confidence``, ``prune_loss`` and ``prune_alpha``."""
         alpha = prune_weight(run.cfg, progress)
         record: dict[str, list[float]] = {"confidence": [], "prune_loss": []}
         actor_fn = self.actor_fn(run.actor, batch, progress, alpha, record)
         magnet_fn = None if run.magnet is None else self.actor_fn(run.magnet, batch, progress)
-        metrics = ppo_learn(run, actor_fn, batch, progress, magnet_fn)
+
+        def pruned_then() -> None:
+            if progress >= run.cfg.prune_hard and not run.actor.pruned:
+                hard_prune(run)  # after this update: the next batch is collected pruned
+            if then is not None:
+                then()
+
+        metrics = ppo_learn(run, actor_fn, batch, progress, magnet_fn, pruned_then)
         metrics.update({key: float(np.mean(values)) for key, values in record.items()})
         metrics["prune_alpha"] = alpha
-        if progress >= run.cfg.prune_hard and not run.actor.pruned:
-            hard_prune(run)  # after this update: the next batch is collected pruned
         return metrics
 
     def deployable(self, actor: nn.Module) -> nn.Module:

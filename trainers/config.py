@@ -72,8 +72,8 @@ class TrainConfig:
     engine: Literal["batched", "per-game"] = "batched"
     """How the games are stepped: ``batched`` in numpy, many at once, where the game has a
     batched engine (Liar's Dice, games/liars_dice/batched.py; Skull, games/skull/batched.py;
-    the same games, collected several times faster) and no opponent agent reads the text view; ``per-game``: one
-    ``State`` each."""
+    the same games, collected several times faster) and no opponent agent reads the text
+    view; ``per-game``: one ``State`` each."""
     # -- networks --------------------------------------------------------------------------
     actor_hidden: Hidden = (256, 256)
     """Hidden layer sizes of the deployable actor MLP."""

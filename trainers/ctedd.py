@@ -26,7 +26,7 @@ between local policies is left out, because in these games players may not talk.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -214,7 +214,9 @@ class CTEDD(Method):
             return LearningRates.annealed(cfg, progress, cfg.distill_lr, 0.0)
         return LearningRates.annealed(cfg, progress, cfg.lr, cfg.critic_lr)
 
-    def learn(self, run: Run, batch: Batch, progress: float) -> dict[str, float]:
+    def learn(
+        self, run: Run, batch: Batch, progress: float, then: Callable[[], None] | None = None
+    ) -> dict[str, float]:
         """PPO on the global policy in the global phase, then distillation of the local
         actor, then (local phase) PPO on the local actor.
 
@@ -225,12 +227,12 @@ class CTEDD(Method):
         phase, within = phase_of(run.cfg, run.update)
         marks = {"global_phase": float(phase == "global"), "local_phase": float(phase == "local")}
         if phase == "global":
-            return {**super().learn(run, batch, within), **marks}
+            return {**super().learn(run, batch, within, then), **marks}
         if phase == "local":  # CTDE's PPO on the local actor
             local_fn = CTDE().actor_fn
             magnet = None if run.magnet is None else local_fn(run.magnet.local, batch, within)
             actor_fn = local_fn(run.actor.local, batch, within)
-            return {**ppo_learn(run, actor_fn, batch, within, magnet), **marks}
+            return {**ppo_learn(run, actor_fn, batch, within, magnet, then), **marks}
         buffer = distill_buffer(batch, run.actor.global_policy)
         return {**distill(run.actor.local, buffer, run.actor_opt, run.cfg), **marks}
 

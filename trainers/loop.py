@@ -2,7 +2,9 @@
 
     run = build_run(cfg, method)              # or restore_run(checkpoint) to resume
     while run.update < last:
-        update_once(run, method)              # collect, learn (trainers.update)
+        update_once(run, method, prefetch)    # collect, learn (trainers.update); the next
+                                              # batch collected meanwhile, unless a
+                                              # checkpoint or the end comes first
         every eval_every:       run_eval, remember_if_best   (trainers.export)
         every checkpoint_every: save_checkpoint              (trainers.run, trainers.checkpoint)
     final evaluation, checkpoint, export      # unless stopped early
@@ -113,8 +115,9 @@ def _updates(session: Session, stop: StopSignals, progress: bool) -> None:
 
     run, cfg = session.run, session.run.cfg
     with tqdm(total=cfg.num_updates, initial=run.update, unit="upd", disable=not progress) as bar:
-        while run.update < session.last and stop.received is None:
-            metrics = update_once(run, session.method)
+        # after a stop signal, the update whose batch is already collected still runs
+        while run.update < session.last and (stop.received is None or run.next_batch):
+            metrics = update_once(run, session.method, _prefetch(session, stop))
             if cfg.eval_every and run.update % cfg.eval_every == 0:
                 start = time.perf_counter()
                 metrics.update(session.evaluate())
@@ -127,6 +130,15 @@ def _updates(session: Session, stop: StopSignals, progress: bool) -> None:
                 session.save()
     if stop.received is not None and run.saved_update != run.update:
         session.save()
+
+
+def _prefetch(session: Session, stop: StopSignals) -> bool:
+    """Whether the next update's batch may be collected during this one: not when a
+    checkpoint or the session's end follows it (the checkpoint would hold games a batch ahead
+    of the networks), nor after a stop signal."""
+    done = session.run.update + 1  # once this update is done
+    checkpoint = done % session.run.cfg.checkpoint_every == 0 or done >= session.last
+    return stop.received is None and not checkpoint
 
 
 def _finish(session: Session) -> None:

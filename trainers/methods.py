@@ -12,6 +12,7 @@ methods; :func:`trainers.full_width.train_full_width` runs them.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import ClassVar
 
 from torch import nn
@@ -56,12 +57,18 @@ class Method(ABC):
         annealed over the whole budget, :func:`trainers.schedules.learning_rates`)."""
         return learning_rates(cfg, update / cfg.num_updates)
 
-    def learn(self, run: Run, batch: Batch, progress: float) -> dict[str, float]:
+    def learn(
+        self, run: Run, batch: Batch, progress: float, then: Callable[[], None] | None = None
+    ) -> dict[str, float]:
         """The update on one collected batch; its metrics (default: PPO with
-        :meth:`actor_fn`, and the magnet term from the magnet network's :meth:`actor_fn`)."""
+        :meth:`actor_fn`, and the magnet term from the magnet network's :meth:`actor_fn`).
+
+        ``then`` is to be called once the actor is final for this update (the next batch may
+        be collected then, while the critic still learns); the caller calls it after
+        ``learn`` if it was not."""
         actor_fn = self.actor_fn(run.actor, batch, progress)
         magnet_fn = None if run.magnet is None else self.actor_fn(run.magnet, batch, progress)
-        return ppo_learn(run, actor_fn, batch, progress, magnet_fn)
+        return ppo_learn(run, actor_fn, batch, progress, magnet_fn, then)
 
     def deployable(self, actor: nn.Module) -> nn.Module:
         """The decentralized actor to export, an ``agents.neural.MLPActor`` (default: the

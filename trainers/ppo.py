@@ -104,9 +104,23 @@ def critic_values(critic: nn.Module, mb: PPOBatch, use_global: bool) -> torch.Te
     return out[:, 0]
 
 
-def _minibatch(batch: PPOBatch, rows: torch.Tensor) -> PPOBatch:
-    """The samples ``rows`` of ``batch`` (every field, the optional ones when present)."""
-    return PPOBatch(**{f: None if v is None else v[rows] for f, v in vars(batch).items()})
+CRITIC_FIELDS = frozenset({"critic_in", "seat", "returns"})
+"""The fields of a :class:`PPOBatch` that the critic's loss reads (the actor's reads the
+others: the rows of a minibatch are gathered for the job that reads them only)."""
+
+
+def _minibatch(batch: PPOBatch, rows: torch.Tensor | None, critic: bool) -> PPOBatch:
+    """The samples ``rows`` (None: all) of the fields of ``batch`` that the critic's job
+    (``critic``) or the actor's reads; the other job's fields are left empty (0 rows)."""
+    fields: dict[str, torch.Tensor | None] = {}
+    for name, value in vars(batch).items():
+        if value is None or rows is None:
+            fields[name] = value
+        elif (name in CRITIC_FIELDS) == critic:
+            fields[name] = value[rows]
+        else:
+            fields[name] = value[:0]
+    return PPOBatch(**fields)
 
 
 def magnet_kl(logp: torch.Tensor, magnet_logp: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -166,7 +180,11 @@ def _step(optimizer: torch.optim.Optimizer, loss: torch.Tensor, params, max_norm
 
 
 def ppo_update(
-    actor_fn: ActorFn, models: PPOModels, batch: PPOBatch, settings: PPOSettings
+    actor_fn: ActorFn,
+    models: PPOModels,
+    batch: PPOBatch,
+    settings: PPOSettings,
+    then: Callable[[], None] | None = None,
 ) -> dict[str, float]:
     """Run the PPO epochs on ``batch``; return the mean of each metric.
 
@@ -183,11 +201,15 @@ def ppo_update(
         models: the networks trained and their optimizers.
         batch: the samples of this update.
         settings: the knobs of this update.
+        then: work that needs the updated actor but not the critic (the next batch's
+            collection): run on the calling thread as soon as the actor's epochs are done,
+            while the critic's may still run on the other; one after the other otherwise.
     """
     minibatches = _minibatch_rows(len(batch.action), settings, models.generator)
     actor_sums, critic_sums = _side_by_side(
         lambda: _actor_epochs(actor_fn, models, batch, settings, minibatches),
         lambda: _critic_epochs(models, batch, settings, minibatches),
+        then,
     )
     metrics = {k: v / len(minibatches) for k, v in {**actor_sums, **critic_sums}.items()}
     metrics["explained_variance"] = explained_variance(models.critic, batch, models.use_global)
@@ -216,7 +238,7 @@ def _actor_epochs(
     params = list(models.actor.parameters())
     sums: dict[str, float] = {}
     for rows in minibatches:
-        mb = batch if rows is None else _minibatch(batch, rows)
+        mb = _minibatch(batch, rows, critic=False)
         logits, extra = actor_fn(mb)
         losses = policy_losses(logits, mb, settings)
         loss = actor_objective(losses, settings, extra)
@@ -238,7 +260,7 @@ def _critic_epochs(
     params = list(models.critic.parameters())
     sums: dict[str, float] = {}
     for rows in minibatches:
-        mb = batch if rows is None else _minibatch(batch, rows)
+        mb = _minibatch(batch, rows, critic=True)
         values = critic_values(models.critic, mb, models.use_global)
         value_loss = 0.5 * (values - mb.returns).pow(2).mean()
         if not bool(torch.isfinite(value_loss)):
@@ -254,13 +276,19 @@ def _accumulate(sums: dict[str, float], values: dict[str, torch.Tensor]) -> None
 
 
 def _side_by_side(
-    first: Callable[[], dict[str, float]], second: Callable[[], dict[str, float]]
+    first: Callable[[], dict[str, float]],
+    second: Callable[[], dict[str, float]],
+    then: Callable[[], None] | None = None,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Both jobs' results: one after the other on one torch thread, else at once, each on its
-    own Python thread with half of the torch threads (the operators release the GIL)."""
+    own Python thread with half of the torch threads (the operators release the GIL); ``then``
+    runs on the calling thread after ``first`` (and, on one thread, after ``second``)."""
     threads = torch.get_num_threads()
     if threads < 2:
-        return first(), second()
+        results = first(), second()
+        if then is not None:
+            then()
+        return results
 
     def halved(job: Callable[[], dict[str, float]]) -> dict[str, float]:
         torch.set_num_threads(threads // 2)
@@ -270,6 +298,8 @@ def _side_by_side(
         with ThreadPoolExecutor(max_workers=1) as pool:
             other = pool.submit(halved, second)
             mine = halved(first)
+            if then is not None:
+                then()
             return mine, other.result()
     finally:
         torch.set_num_threads(threads)

@@ -295,8 +295,14 @@ def collect(
 def _teacher_probs(
     teacher: Teacher, games_: SelfPlayGames, seen: dict[str, np.ndarray], learner: np.ndarray
 ) -> np.ndarray:
-    """The teacher's policy at the learner's decisions ``[E, A]`` (zeros elsewhere)."""
+    """The teacher's policy at the learner's decisions ``[E, A]`` (zeros elsewhere): in one
+    call where the teacher has a batch policy (:attr:`Teacher.batch_policy`)."""
     rows, observations = np.flatnonzero(learner), []
+    batch_policy = teacher.batch_policy
+    if batch_policy is not None:
+        out = np.zeros((games_.num_envs, teacher.num_actions), dtype=np.float32)
+        out[rows] = batch_policy(seen["obs"][rows], seen["mask"][rows].astype(np.int8))
+        return out
     for e in rows:
         seat = int(seen["seat"][e])
         agent = teacher.agents[seat]

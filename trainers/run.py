@@ -24,6 +24,7 @@ from trainers.teacher import Teacher
 
 if TYPE_CHECKING:
     from trainers.methods import Method
+    from trainers.update import Prefetched
 
 
 @dataclass
@@ -55,6 +56,9 @@ class Run:
     """The update of the last checkpoint written or read (None: none yet)."""
     stopped: str | None = None
     """The signal (``SIGINT``, ``SIGTERM``) that stopped the run early, if one did."""
+    next_batch: Prefetched | None = None
+    """The next update's batch, collected while the critic learned (never in a checkpoint:
+    :func:`trainers.update.update_once` collects none ahead of one)."""
 
     @property
     def use_global(self) -> bool:
@@ -103,7 +107,13 @@ def build_run(cfg: TrainConfig, method: Method) -> Run:
 
 
 def checkpoint_payload(run: Run) -> dict[str, Any]:
-    """Everything needed to resume ``run``."""
+    """Everything needed to resume ``run``.
+
+    Raises:
+        RuntimeError: the next batch is already collected (its games are not those saved).
+    """
+    if run.next_batch is not None:
+        raise RuntimeError("a checkpoint between a batch's collection and its update")
     return {
         "config": run.cfg.to_json(),
         "update": run.update,
@@ -163,13 +173,14 @@ def copy_with(actor: nn.Module, state: dict[str, torch.Tensor]) -> nn.Module:
 # -- the snapshot pool and the magnet ----------------------------------------------------------
 
 
-def after_update(run: Run) -> None:
-    """Snapshots for the pool and the magnet's refresh, every so many updates."""
+def after_update(run: Run, done: int) -> None:
+    """Snapshots for the pool and the magnet's refresh, every so many updates (``done``: the
+    updates done, this one included)."""
     cfg = run.cfg
-    if cfg.pool_size and run.update % cfg.snapshot_every == 0:
+    if cfg.pool_size and done % cfg.snapshot_every == 0:
         run.pool[max(run.pool, default=-1) + 1] = copy.deepcopy(run.actor)
     retire_snapshots(run)
-    if run.magnet is not None and cfg.magnet_every and run.update % cfg.magnet_every == 0:
+    if run.magnet is not None and cfg.magnet_every and done % cfg.magnet_every == 0:
         run.magnet.load_state_dict(run.actor.state_dict())
 
 

@@ -98,6 +98,7 @@ class SelfPlayGames:
         """Fixed opponent agents by (game slot, seat, spec), reused across games."""
         self.fixed_seeds: dict[int, tuple[str, list[int]]] = {}
         """Per game slot against fixed agents: their spec and per-seat reset seeds."""
+        self._loaded: dict[str, Agent] = {}
 
     @property
     def states(self) -> list[State]:
@@ -136,8 +137,17 @@ class SelfPlayGames:
         for seat in range(n):
             key = (e, seat, spec)
             if key not in self.fixed:
-                self.fixed[key] = load_agent(spec)
+                self.fixed[key] = self._new_agent(spec)
             self.fixed[key].reset(self.game, seat, seeds[seat])
+
+    def _new_agent(self, spec: str) -> Agent:
+        """A fresh agent of ``spec``: a copy of the first one loaded where the agent offers
+        ``spawn`` (loading resolves the spec and checks the agent each time)."""
+        first = self._loaded.get(spec)
+        if first is None:
+            first = self._loaded[spec] = load_agent(spec)
+        spawn = getattr(first, "spawn", None)
+        return spawn() if spawn is not None else load_agent(spec)
 
     def agent_observation(
         self, e: int, seat: int, obs: np.ndarray, mask: np.ndarray, agent: object
@@ -270,14 +280,14 @@ class SelfPlayGames:
         games_.num_envs = games_.engine.num_envs
         games_.learner = np.array(data["learner"], dtype=bool)
         games_.opponent = np.array(data["opponent"], dtype=np.int64)
-        games_.fixed, games_.fixed_seeds = {}, {}
+        games_.fixed, games_.fixed_seeds, games_._loaded = {}, {}, {}
         for e, (spec, seeds) in data.get("fixed", {}).items():
             if games_.opponent[int(e)] <= -2:
                 games_._reset_fixed(int(e), spec, seeds)
         for e, seat, spec, state in data.get("fixed_rng", []):
             key = (e, seat, spec)
             if key not in games_.fixed:
-                games_.fixed[key] = load_agent(spec)
+                games_.fixed[key] = games_._new_agent(spec)
             if state is not None:
                 games_.fixed[key].rng.bit_generator.state = state
         return games_

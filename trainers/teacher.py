@@ -14,7 +14,7 @@ rediscovering what the teacher computes in closed form (how likely a bid is to s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -50,6 +50,16 @@ class Teacher:
             agent.reset(game, seat, seed + seat)
             self.agents.append(agent)
         self.num_actions = game.num_distinct_actions
+
+    @property
+    def batch_policy(self) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
+        """The agents' policy of many observations at once (``(tensors [B, obs_dim], masks
+        [B, A]) -> [B, A]``, as :meth:`agents.heuristic.HeuristicAgent.batch_policy`: the same
+        numbers as each seat's ``policy``), where they have one and read no text view."""
+        agent = self.agents[0]
+        if getattr(agent, "needs_text", True):
+            return None
+        return getattr(agent, "batch_policy", None)
 
     def probs(self, states: Sequence[State], seats: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The teacher's distribution in the games ``rows`` (zeros elsewhere) ``[E, A]``."""

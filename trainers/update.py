@@ -1,9 +1,17 @@
 """One training update: collect a batch by self-play, then learn from it (PPO by default).
 
     rates    = method.learning_rates(cfg, update)          # the one learning-rate schedule
-    batch    = collect(games, actor, critic, pool, ...)    # [T, E, ...]
-    metrics  = method.learn(run, batch, progress)          # default: ppo_learn
-    pool, magnet <- actor every so many updates
+    batch    = collect(games, actor, pool, ...)            # [T, E, ...]
+    batch.value, batch.bootstrap = critic(batch)           # ValueFn.fill
+    metrics  = method.learn(run, batch, progress, then)    # default: ppo_learn
+    then:    pool, magnet <- actor every so many updates
+             (with prefetch) the next batch = collect(games, actor, pool, ...)
+
+Collection reads the actor only; the critic's values are asked once it ends. So the next
+batch can be collected as soon as the actor's epochs are done, while the critic's epochs still
+run on the other core (``then``, called by the method when its actor is final for the update):
+the same batch as collected at the start of the next update, bit for bit, in time that was
+idle on one core (``tests/trainers/test_update.py``).
 
 :func:`ppo_learn` is the PPO step a method's ``learn`` runs: GAE, the learner's decisions as
 a :class:`~trainers.ppo.PPOBatch`, the optional magnet and teacher terms, the epochs.
@@ -12,6 +20,8 @@ a :class:`~trainers.ppo.PPOBatch`, the optional magnet and teacher terms, the ep
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,16 +38,47 @@ if TYPE_CHECKING:
     from trainers.methods import Method
 
 
-def update_once(run: Run, method: Method) -> dict[str, float]:
-    """One update: collect a batch, then learn from it; return the metrics."""
-    progress = run.progress
-    method.learning_rates(run.cfg, run.update).apply(run.actor_opt, run.critic_opt)
+@dataclass
+class Prefetched:
+    """A batch collected ahead, during the previous update (or what its collection raised,
+    raised again when the batch is taken)."""
+
+    batch: Batch | None
+    seconds: float
+    error: Exception | None = None
+
+    def take(self) -> Batch:
+        """The batch (or the collection's error)."""
+        if self.error is not None:
+            raise self.error
+        assert self.batch is not None
+        return self.batch
+
+
+def update_once(run: Run, method: Method, prefetch: bool = False) -> dict[str, float]:
+    """One update: collect a batch (unless collected ahead), then learn from it; return the
+    metrics.
+
+    Args:
+        prefetch: collect the next update's batch while this one's critic learns (see the
+            module docstring); it waits in ``run.next_batch``. Leave False before a
+            checkpoint: the games would be saved a batch ahead of the networks.
+    """
+    progress, update = run.progress, run.update
+    method.learning_rates(run.cfg, update).apply(run.actor_opt, run.critic_opt)
     start = time.perf_counter()
-    batch = collect_batch(run, method.inputs(run.cfg, run.update), progress)
-    collect_s = time.perf_counter() - start
-    metrics = method.learn(run, batch, progress)
+    if run.next_batch is None:
+        batch = collect_batch(run, method.inputs(run.cfg, update), progress)
+        collect_s = time.perf_counter() - start
+    else:
+        batch, collect_s = run.next_batch.take(), run.next_batch.seconds
+        run.next_batch = None
+    ValueFn(run.critic, run.use_global).fill(batch)
+    then = _Once(lambda: _after_actor(run, method, update + 1, prefetch))
+    metrics = method.learn(run, batch, progress, then)
+    then()  # if the method did not
     elapsed = time.perf_counter() - start
-    run.update += 1
+    run.update = update + 1
     run.decisions += batch.action.size
     run.wall += elapsed
     metrics.update(
@@ -47,8 +88,34 @@ def update_once(run: Run, method: Method) -> dict[str, float]:
         collect_share=collect_s / elapsed,
         games_finished=float(batch.done.sum()),
     )
-    after_update(run)
     return metrics
+
+
+class _Once:
+    """A call made at most once."""
+
+    def __init__(self, call: Callable[[], None]) -> None:
+        self.call: Callable[[], None] | None = call
+
+    def __call__(self) -> None:
+        call, self.call = self.call, None
+        if call is not None:
+            call()
+
+
+def _after_actor(run: Run, method: Method, done: int, prefetch: bool) -> None:
+    """Once the actor of update ``done`` is final: the pool and the magnet; with ``prefetch``
+    the next batch (its error kept for the next update)."""
+    after_update(run, done)
+    if not prefetch or done >= run.cfg.num_updates:
+        return
+    start = time.perf_counter()
+    try:
+        batch = collect_batch(run, method.inputs(run.cfg, done), done / run.cfg.num_updates)
+    except Exception as exc:  # raised when the next update takes its batch
+        run.next_batch = Prefetched(None, time.perf_counter() - start, exc)
+    else:
+        run.next_batch = Prefetched(batch, time.perf_counter() - start)
 
 
 def collect_batch(run: Run, inputs: str, progress: float) -> Batch:
@@ -73,6 +140,7 @@ def collect_batch(run: Run, inputs: str, progress: float) -> Batch:
         inputs=inputs,
         potential=potential_for(run.game) if cfg.shaping else None,
         teacher=_teacher(run, progress),
+        values=False,
     )
 
 
@@ -121,12 +189,14 @@ def ppo_learn(
     batch: Batch,
     progress: float,
     magnet_fn: ActorFn | None = None,
+    then: Callable[[], None] | None = None,
 ) -> dict[str, float]:
     """GAE and the PPO epochs on ``batch`` with ``actor_fn``, at ``progress``; the metrics.
 
     Args:
         magnet_fn: the same method's logits from the magnet network (``run.magnet``); with
             one and ``magnet_coef > 0`` the update adds ``magnet_coef * KL(pi || rho)``.
+        then: called once the actor's epochs are done (:func:`~trainers.ppo.ppo_update`).
     """
     cfg = run.cfg
     weight = teacher_weight(cfg.teacher_coef, cfg.teacher_until, progress)
@@ -136,7 +206,7 @@ def ppo_learn(
     data = ppo_batch(batch, advantages, returns, run.use_global)
     if magnet_fn is not None and cfg.magnet_coef > 0:
         data.magnet_logp = magnet_log_probs(magnet_fn, data)
-    metrics = ppo_update(actor_fn, run.models(), data, ppo_settings(cfg, progress))
+    metrics = ppo_update(actor_fn, run.models(), data, ppo_settings(cfg, progress), then)
     if cfg.teacher:
         metrics["teacher_weight"] = weight
     return metrics

@@ -167,3 +167,70 @@ def test_the_package_curves_are_the_evaluations_against_the_update(tmp_path):
         "cadp_c_nash_conv": [[3.0, 0.7]],
     }
     assert MetricsLog(tmp_path).curves() == log.curves()  # read back from metrics.csv
+
+
+AHEAD = [*MAGNET, "pool_size=2", "snapshot_every=1", "pool_prob=0.3", "total_decisions=1024"]
+AHEAD += ["opponent_agents=['heuristic']", "opponent_agent_prob=0.3", "minibatches=2"]
+AHEAD += ["prune_start=0.2", "prune_hard=0.5", "ctedd_global_fraction=0.375"]
+AHEAD += ["ctedd_local_fraction=0.375"]  # CTEDD: 3 global updates, 2 distilling, 3 local
+TIMINGS = {"decisions_per_s", "collect_share"}
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("method", ["ctde", "cadp", "ctedd"])
+def test_the_next_batch_collected_while_the_critic_learns_changes_nothing(
+    method, threads, monkeypatch
+):
+    monkeypatch.undo()  # two real threads: the next batch is collected beside the critic
+    torch.set_num_threads(threads)
+    cfg = load_config(f"skull_{method}", [*TINY, *AHEAD, f"threads={threads}"])
+    entry = get_method(method)
+    runs, logs = [], []
+    for prefetch in (False, True):
+        run = build_run(cfg, entry)
+        log = []
+        for k in range(8):
+            log.append(update_once(run, entry, prefetch and k < 7))
+            assert (run.next_batch is not None) == (prefetch and k < 7)
+        logs.append(log)
+        runs.append(run)
+    plain, ahead = runs
+    assert_same_networks(plain, ahead)
+    assert _weights_equal(plain.magnet, ahead.magnet)
+    assert plain.games.to_json() == ahead.games.to_json()
+    assert sorted(plain.pool) == sorted(ahead.pool)
+    for a, b in zip(*logs, strict=True):
+        assert {k: v for k, v in a.items() if k not in TIMINGS} == pytest.approx(
+            {k: v for k, v in b.items() if k not in TIMINGS}, nan_ok=True, rel=0, abs=0
+        )
+    if method == "cadp":
+        assert ahead.actor.pruned  # the batch after hard pruning was collected pruned
+    if method == "ctedd":
+        assert logs[1][-1]["local_phase"] == 1.0
+
+
+def test_a_stop_signal_learns_the_batch_collected_ahead_then_checkpoints(tmp_path, monkeypatch):
+    # Stopped while the next batch is already collected, the run learns from it before the
+    # checkpoint (whose games must not be a batch ahead of the networks); resumed, it ends
+    # exactly where an uninterrupted run does.
+    monkeypatch.undo()
+    torch.set_num_threads(2)
+    cfg = load_config("skull_ctde", [*TINY, *AHEAD, "threads=2", "checkpoint_every=100"])
+    whole = train(cfg, tmp_path / "whole", progress=False)
+    import trainers.loop as loop
+
+    def signalled(run, method, prefetch):
+        metrics = update_once(run, method, prefetch)
+        if run.update == 3:
+            assert run.next_batch is not None  # the fourth update's batch
+            signal.raise_signal(signal.SIGINT)
+        return metrics
+
+    monkeypatch.setattr(loop, "update_once", signalled)
+    part = train(cfg, tmp_path / "part", progress=False)
+    assert part.stopped == "SIGINT" and part.update == 4 and part.next_batch is None
+    assert load_checkpoint(tmp_path / "part")["update"] == 4
+    monkeypatch.setattr(loop, "update_once", update_once)
+    resumed = train(cfg, tmp_path / "part", progress=False, resume=True)
+    assert resumed.update == whole.update == 8
+    assert_same_networks(whole, resumed)

@@ -8,6 +8,7 @@ import torch
 
 import games
 from agents.base import load_agent
+from agents.heuristic import HeuristicAgent
 from tests.trainers.helpers import uniform_actor
 from trainers.config import load_config
 from trainers.loop import train
@@ -54,6 +55,27 @@ def test_collect_records_the_teachers_policy_at_the_learners_decisions():
         expected = reference.policy(state.observation(seat))
         np.testing.assert_allclose(batch.teacher[0, e], expected, rtol=1e-5)
     assert (batch.teacher[batch.mask == 0] == 0).all()  # nothing on illegal actions
+
+
+def test_the_teachers_batch_policy_records_what_its_per_seat_policies_give(monkeypatch):
+    # The heuristic's Liar's Dice policy comes in one call for all games; without it, one
+    # observation at a time through each seat's agent: the same rows.
+    game = games.make("liars_dice", players=4, dice=3)
+    value_fn = ValueFn(Critic(game.state_shape[0], 4, (8,)), use_global=True)
+    mix = Opponents(agents=("heuristic",), agent_prob=0.5)
+
+    def recorded():
+        games_ = SelfPlayGames(game, 16, np.random.default_rng(2), "batched", ("heuristic",))
+        teacher = Teacher("heuristic", game, seed=0)
+        return collect(games_, uniform_actor(game), value_fn, [], 30, mix, teacher=teacher)
+
+    batched = recorded()
+    assert Teacher("heuristic", game, seed=0).batch_policy is not None
+    monkeypatch.setattr(HeuristicAgent, "batch_policy", None)
+    assert Teacher("heuristic", game, seed=0).batch_policy is None
+    one_by_one = recorded()
+    np.testing.assert_array_equal(batched.teacher, one_by_one.teacher)
+    assert (batched.teacher.sum(axis=2) > 0).sum() > 300  # the learner's decisions
 
 
 def test_kickstarting_pulls_the_learner_towards_the_teacher(tmp_path):
