@@ -4,11 +4,13 @@ old way, side by side in one run.
 For each shipped CTDE config, a few updates are timed twice:
 
 * ``old``: the path before issue 13 part 5: one torch thread, one ``State`` per game, chance
-  drawn with ``State.sample_chance`` (``rng.choice(p=...)``);
-* ``new``: the config as shipped: ``threads`` torch threads (2: the actor's and the critic's
-  PPO epochs side by side, one thread each), the batched Liar's Dice engine
-  (``engine="batched"``) with the heuristic opponents' moves in one batched call, inverse-CDF
-  chance sampling on per-game states (Skull);
+  drawn with ``State.sample_chance`` (``rng.choice(p=...)``), the heuristic opponents' moves
+  and the teacher's policies one game at a time, each batch collected at the start of its
+  update;
+* ``new``: the config as ``arena train`` runs it: ``threads`` torch threads (2: the actor's
+  and the critic's PPO epochs side by side, one thread each, the next batch collected as soon
+  as the actor's are done, beside the critic's), the batched engines (Liar's Dice, Skull) with
+  the heuristic's moves and the teacher's policies in one batched call (Liar's Dice);
 * ``new 1 thr``: the same with one torch thread (what the engine and the sampling give alone;
   on a machine whose cores are busy with other work, a second thread has nothing to run on).
 
@@ -18,7 +20,7 @@ median (and range) of the ratios of the old and new runs measured one after the 
 the machine's slower and faster spells land on both sides of each ratio. The Liar's Dice
 table config asks its heuristic teacher for a policy at every learner decision during the first
 quarter of a run; the ``teacher=`` row is the rest of it. ``collect %`` is the new path's
-share of time spent collecting.
+collection time over the update's (most of it beside the critic's epochs, overlapped).
 
     python bench/train.py [--updates 5] [--repeats 2] [--only duel]
 """
@@ -74,10 +76,10 @@ def bench_run(
         assert isinstance(run.games.engine, StateEngine)
         run.games.engine.chance = _old_chance
     with _one_heuristic_move_at_a_time(old):
-        update_once(run, method)  # warm-up
+        update_once(run, method, prefetch=not old)  # warm-up (and the first batch, new path)
         start, decisions, collect = time.perf_counter(), run.decisions, 0.0
         for _ in range(updates):
-            metrics = update_once(run, method)
+            metrics = update_once(run, method, prefetch=not old)
             collect += metrics["collect_share"] / updates
         rate = (run.decisions - decisions) / (time.perf_counter() - start)
     return rate, collect

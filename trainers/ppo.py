@@ -212,7 +212,7 @@ def ppo_update(
         then,
     )
     metrics = {k: v / len(minibatches) for k, v in {**actor_sums, **critic_sums}.items()}
-    metrics["explained_variance"] = explained_variance(models.critic, batch, models.use_global)
+    metrics["explained_variance"] = explained_variance(batch)
     return metrics
 
 
@@ -305,10 +305,11 @@ def _side_by_side(
         torch.set_num_threads(threads)
 
 
-@torch.no_grad()
-def explained_variance(critic: nn.Module, batch: PPOBatch, use_global: bool) -> float:
-    """1 - Var[returns - V] / Var[returns] after the update."""
-    values = critic_values(critic, batch, use_global).numpy()
+def explained_variance(batch: PPOBatch) -> float:
+    """``1 - Var[returns - V] / Var[returns]`` with ``V`` the critic's values at collection,
+    those the advantages were computed from (``returns - V = advantages``): how much of the
+    value targets' variance the critic predicted before it learned from them (as CleanRL and
+    Stable-Baselines3 report it; no extra pass of the critic)."""
     target = batch.returns.numpy()
     var = float(np.var(target))
-    return float("nan") if var == 0 else 1.0 - float(np.var(target - values)) / var
+    return float("nan") if var == 0 else 1.0 - float(np.var(batch.advantages.numpy())) / var

@@ -149,8 +149,9 @@ class ValueFn:
         self.use_global = use_global
 
     def fill(self, batch: Batch) -> Batch:
-        """``batch`` with its values: the acting seat's at every decision (one call per step,
-        as if asked during the collection) and every seat's at the final states."""
+        """``batch`` with its values: the acting seat's at every decision (one call per step:
+        on Skull's 512 games, 11 ms for 8 steps against 12 ms for one call of all of them)
+        and every seat's at the final states."""
         steps = zip(batch.obs, batch.state, batch.seat, strict=True)
         batch.value = np.stack([self.acting(obs, state, seat) for obs, state, seat in steps])
         batch.bootstrap = self.final_values(batch.final_in)

@@ -99,6 +99,7 @@ class SelfPlayGames:
         self.fixed_seeds: dict[int, tuple[str, list[int]]] = {}
         """Per game slot against fixed agents: their spec and per-seat reset seeds."""
         self._loaded: dict[str, Agent] = {}
+        """The first agent loaded of each spec (the others are its ``spawn`` copies)."""
 
     @property
     def states(self) -> list[State]:

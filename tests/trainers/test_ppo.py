@@ -15,6 +15,7 @@ from trainers.ppo import (
     PPOModels,
     PPOSettings,
     actor_objective,
+    explained_variance,
     magnet_kl,
     policy_losses,
     ppo_update,
@@ -193,3 +194,12 @@ def test_one_minibatch_an_epoch_is_the_whole_batch_in_any_order():
     ours = _weights(actor) + _weights(critic)
     theirs = _weights(todays[0]) + _weights(todays[1])
     assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(ours, theirs, strict=True))
+
+
+def test_explained_variance_is_that_of_the_values_the_advantages_came_from():
+    _, _, batch = _problem(0)
+    batch.returns = torch.tensor([1.0, 2.0, 3.0, 4.0])  # variance 1.25
+    batch.advantages = torch.tensor([0.5, -0.5, 0.5, -0.5])  # returns - V: variance 0.25
+    assert explained_variance(batch) == pytest.approx(1 - 0.25 / 1.25)
+    batch.returns = torch.full((4,), 2.0)
+    assert math.isnan(explained_variance(batch))  # nothing to explain
