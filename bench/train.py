@@ -22,16 +22,30 @@ table config asks its heuristic teacher for a policy at every learner decision d
 quarter of a run; the ``teacher=`` row is the rest of it. ``collect %`` is the new path's
 collection time over the update's (most of it beside the critic's epochs, overlapped).
 
-    python bench/train.py [--updates 5] [--repeats 2] [--only duel]
+``--baseline REV`` also times the code of revision ``REV`` itself (exported with ``git
+archive`` into a temporary directory, each config run there by ``bench/_baseline_rate.py``
+in a fresh process), beside the others in every round: ``base dec/s`` and ``new/base``
+(best against best). ``--baseline fcf8352`` is the code issue 13 measured ("today about
+13.8k" decisions/s on the duel); the ``old`` path above only emulates it, and runs faster
+(it keeps what later changes gave both paths).
+
+    python bench/train.py [--updates 5] [--repeats 2] [--only duel] [--baseline fcf8352]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from statistics import median
 
 from agents.heuristic import HeuristicAgent
@@ -100,24 +114,55 @@ def _one_heuristic_move_at_a_time(old: bool) -> Iterator[None]:
         HeuristicAgent.batch_policy = batch_policy  # type: ignore[method-assign]
 
 
+def export_revision(rev: str, into: Path) -> Path:
+    """The files of git revision ``rev`` of this repository, written under ``into``."""
+    repo = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "archive", "--format=tar", rev], capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def baseline_rate(base: Path, config: str, overrides: list[str], updates: int) -> float:
+    """Training decisions/s of ``config`` with the code exported in ``base``."""
+    script = Path(__file__).resolve().parent / "_baseline_rate.py"
+    args = [sys.executable, str(script), config, str(updates), *overrides]
+    env = {**os.environ, "PYTHONPATH": str(base)}
+    out = subprocess.run(args, cwd=base, env=env, capture_output=True, text=True, check=True)
+    return float(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
 def main() -> None:
     """Print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=5, help="timed updates per config")
     parser.add_argument("--repeats", type=int, default=2, help="alternations old/new per config")
     parser.add_argument("--only", default="", help="only configs whose label contains this")
+    parser.add_argument("--baseline", default="", help="also time this git revision's code")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        base = export_revision(args.baseline, Path(tmp)) if args.baseline else None
+        table(args, base)
+
+
+def table(args: argparse.Namespace, base: Path | None) -> None:
+    """Time every config and print its row (with the baseline's columns given ``base``)."""
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    extra = f" {'base dec/s':>10} {'new/base':>9}" if base else ""
     print(
         f"{'config':<40} {'old dec/s':>10} {'new 1 thr':>10} {'new dec/s':>10} {'best/best':>9} "
-        f"{'per round (range)':>20} {'collect %':>10}"
+        f"{'per round (range)':>20} {'collect %':>10}{extra}"
     )
     for config, overrides in RUNS:
         label = config + " " + " ".join(overrides)
         if args.only not in label:
             continue
-        old, one, new, collect, ratios = 0.0, 0.0, 0.0, 0.0, []
+        old, one, new, collect, ratios, base_rate = 0.0, 0.0, 0.0, 0.0, [], 0.0
         for _ in range(args.repeats):
+            if base is not None:
+                base_rate = max(base_rate, baseline_rate(base, config, overrides, args.updates))
             old_rate = bench_run(config, overrides, args.updates, old=True)[0]
             one = max(one, bench_run(config, overrides, args.updates, False, ("threads=1",))[0])
             rate, share = bench_run(config, overrides, args.updates, old=False)
@@ -125,9 +170,10 @@ def main() -> None:
             if rate > new:
                 new, collect = rate, share
         rounds = f"{median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
+        extra = f" {base_rate:>10,.0f} {new / base_rate:>8.2f}x" if base else ""
         print(
             f"{label:<40} {old:>10,.0f} {one:>10,.0f} {new:>10,.0f} {new / old:>8.2f}x "
-            f"{rounds:>20} {100 * collect:>9.0f}%"
+            f"{rounds:>20} {100 * collect:>9.0f}%{extra}"
         )
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
