@@ -210,8 +210,9 @@ class ResolvedBatch:
 
 
 def has_batched(game: Game) -> bool:
-    """Whether ``game`` has a batched engine."""
-    return isinstance(game, LiarsDiceGame) or game.batch_engine(0) is not None
+    """Whether ``game`` has a batched engine: Liar's Dice's, or one of its own (its class
+    overrides :meth:`~games.core.Game.batch_engine`; asking for one would build its tables)."""
+    return isinstance(game, LiarsDiceGame) or type(game).batch_engine is not Game.batch_engine
 
 
 def make_engine(

@@ -16,6 +16,7 @@ import torch
 import games
 from agents.heuristic import HeuristicAgent
 from agents.random import RandomAgent
+from games.core import Game
 from games.liars_dice.batched import LiarsDiceBatch
 from games.skull.batched import SkullBatch
 from tests.trainers.helpers import uniform_actor
@@ -184,7 +185,7 @@ def test_the_engine_is_per_game_where_batched_cannot_serve(monkeypatch):
     assert engine_for(dice, "batched", ("reader",)) == "per-game"
     skull = games.make("skull", players=3)
     assert isinstance(make_engine(skull, 2, np.random.default_rng(0), "batched"), ResolvedBatch)
-    monkeypatch.setattr(type(skull), "batch_engine", lambda self, capacity: None)
+    monkeypatch.setattr(type(skull), "batch_engine", Game.batch_engine)  # as if it had none
     assert isinstance(make_engine(skull, 2, np.random.default_rng(0), "batched"), StateEngine)
     with pytest.raises(ValueError, match="engine must be one of"):
         make_engine(dice, 2, np.random.default_rng(0), "fast")
