@@ -95,25 +95,6 @@ def test_batched_collection_plays_the_per_game_engines_games(params):
         assert early > 0
 
 
-def test_batched_games_resume_exactly_from_a_checkpoint():
-    game = games.make("liars_dice", players=4)
-    mix = Opponents(agents=("heuristic",), agent_prob=0.5)
-    value_fn = ValueFn(Critic(game.state_shape[0], 4, (8,)), use_global=True)
-    games_ = SelfPlayGames(game, 8, np.random.default_rng(3), "batched", ("heuristic",))
-    collect(games_, uniform_actor(game), value_fn, [], 20, mix)
-    again = SelfPlayGames.from_json(game, games_.to_json())
-    assert isinstance(again.engine, LiarsDiceBatch)
-    a = collect(games_, uniform_actor(game), value_fn, [], 30, mix)
-    b = collect(again, uniform_actor(game), value_fn, [], 30, mix)
-    for field in ("obs", "state", "mask", "action", "seat", "done", "returns"):
-        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
-
-
-def _uniform_views(game):
-    """Equal logits from any inputs (CADP's views included)."""
-    return lambda first, *rest: torch.zeros(len(first), game.num_distinct_actions)
-
-
 @pytest.mark.parametrize("players", [3, 4, 6])
 def test_batched_skull_collection_records_the_per_game_engines_batch(players, monkeypatch):
     draws = []  # rows whose chance outcome the batched engine drew
@@ -130,7 +111,7 @@ def test_batched_skull_collection_records_the_per_game_engines_batch(players, mo
     batches = {}
     for engine in ("per-game", "batched"):
         games_ = SelfPlayGames(game, 32, np.random.default_rng(7), engine, ("heuristic",))
-        actor = _uniform_views(game)
+        actor = _uniform(game)
         batches[engine] = collect(games_, actor, value_fn, [actor], 300, mix, inputs="views")
     assert isinstance(games_.engine, ResolvedBatch)
     per_game, batched = batches["per-game"], batches["batched"]
@@ -141,14 +122,17 @@ def test_batched_skull_collection_records_the_per_game_engines_batch(players, mo
     assert len(draws) > 10  # and chance decided some discs lost
 
 
-def test_batched_skull_games_resume_exactly_from_a_checkpoint():
-    game = games.make("skull", players=4)
+@pytest.mark.parametrize(
+    ("name", "engine"), [("liars_dice", LiarsDiceBatch), ("skull", ResolvedBatch)]
+)
+def test_batched_games_resume_exactly_from_a_checkpoint(name, engine):
+    game = games.make(name, players=4)
     mix = Opponents(agents=("heuristic",), agent_prob=0.5)
     value_fn = ValueFn(Critic(game.state_shape[0], 4, (8,)), use_global=True)
     games_ = SelfPlayGames(game, 8, np.random.default_rng(3), "batched", ("heuristic",))
     collect(games_, uniform_actor(game), value_fn, [], 40, mix)
     again = SelfPlayGames.from_json(game, games_.to_json())
-    assert isinstance(again.engine, ResolvedBatch)
+    assert isinstance(again.engine, engine)
     a = collect(games_, uniform_actor(game), value_fn, [], 60, mix)
     b = collect(again, uniform_actor(game), value_fn, [], 60, mix)
     for field in ("obs", "state", "mask", "action", "seat", "done", "returns"):
