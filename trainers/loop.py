@@ -116,7 +116,7 @@ def _updates(session: Session, stop: StopSignals, progress: bool) -> None:
     run, cfg = session.run, session.run.cfg
     with tqdm(total=cfg.num_updates, initial=run.update, unit="upd", disable=not progress) as bar:
         # after a stop signal, the update whose batch is already collected still runs
-        while run.update < session.last and (stop.received is None or run.next_batch):
+        while run.update < session.last and (stop.received is None or run.next_batch is not None):
             metrics = update_once(run, session.method, _prefetch(session, stop))
             if cfg.eval_every and run.update % cfg.eval_every == 0:
                 start = time.perf_counter()
