@@ -117,10 +117,13 @@ def _one_heuristic_move_at_a_time(old: bool) -> Iterator[None]:
 def export_revision(rev: str, into: Path) -> Path:
     """The files of git revision ``rev`` of this repository, written under ``into``."""
     repo = Path(__file__).resolve().parent.parent
-    archive = subprocess.run(
-        ["git", "-C", str(repo), "archive", "--format=tar", rev], capture_output=True, check=True
-    ).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+    command = ["git", "-C", str(repo), "archive", "--format=tar", rev]
+    done = subprocess.run(command, capture_output=True, check=False)
+    if done.returncode != 0:
+        reason = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
+        print(f"--baseline {rev}: git archive failed: {' '.join(reason)}", file=sys.stderr)
+        raise SystemExit(2)
+    with tarfile.open(fileobj=io.BytesIO(done.stdout)) as tar:
         tar.extractall(into, filter="data")
     return into
 
