@@ -58,7 +58,7 @@ class Run:
     """The signal (``SIGINT``, ``SIGTERM``) that stopped the run early, if one did."""
     next_batch: Prefetched | None = None
     """The next update's batch, collected while the critic learned (never in a checkpoint:
-    :func:`trainers.update.update_once` collects none ahead of one)."""
+    the training loop collects none ahead of one, :func:`trainers.loop._prefetch`)."""
 
     @property
     def use_global(self) -> bool:
